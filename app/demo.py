@@ -1,0 +1,78 @@
+"""The demo company loaded by `make run` (idempotent: natural keys are checked first)."""
+from sqlalchemy import select
+
+from app.models.org import ConsoleUser, Department
+
+DEMO_PASSWORD = "Demo@2026"
+DEPARTMENTS = [("销售中心", None), ("销售一部", "销售中心"), ("销售二部", "销售中心"),
+               ("客户服务部", None)]
+# username, 姓名, role, department (DESIGN.md §1)
+USERS = [
+    ("admin", "系统管理员", "Admin", None),
+    ("clerk1", "王明", "Clerk", "销售一部"),
+    ("clerk2", "李娜", "Clerk", "销售一部"),
+    ("supervisor1", "张伟", "Supervisor", "销售一部"),
+    ("clerk3", "刘洋", "Clerk", "销售二部"),
+    ("supervisor2", "陈静", "Supervisor", "销售二部"),
+    ("executive", "赵总", "Executive", "销售中心"),
+    ("finance", "孙丽", "Finance", "客户服务部"),
+]
+
+
+def ensure_department(session, name, parent_name, owner):
+    dept = session.scalar(select(Department).where(Department.name == name))
+    if dept is None:
+        parent = session.scalar(select(Department).where(Department.name == parent_name)) \
+            if parent_name else None
+        dept = Department(name=name, parent=parent, owner_id=owner.id)
+        session.add(dept)
+        session.flush()
+    return dept
+
+
+def ensure_user(appbuilder, username, name, role_name, department_name, password, email=None):
+    sm, session = appbuilder.sm, appbuilder.session
+    user = sm.find_user(username=username)
+    if user is not None:
+        return user, False
+    last, first = (name[0], name[1:]) if len(name) > 1 else (name, name)
+    user = sm.add_user(username, first, last, email or f"{username}@example.com",
+                       sm.find_role(role_name), password=password)
+    if user is None or user is False:
+        raise RuntimeError(f"could not create user {username}")
+    if department_name:
+        user.department_id = session.scalar(
+            select(Department.id).where(Department.name == department_name))
+        session.commit()
+    return user, True
+
+
+def load_people(appbuilder) -> list[str]:
+    """Roles, departments and the demo accounts of DESIGN.md §1."""
+    from app.roles import init_roles
+    init_roles(appbuilder)
+    session = appbuilder.session
+    report = []
+    admin, created = ensure_user(appbuilder, "admin", "系统管理员", "Admin", None, DEMO_PASSWORD)
+    for name, parent in DEPARTMENTS:
+        ensure_department(session, name, parent, admin)
+    if admin.department_id is None:
+        admin.department_id = session.scalar(select(Department.id).where(
+            Department.name == "销售中心"))
+    session.commit()
+    made = [u for u, *_ in USERS
+            if ensure_user(appbuilder, u, *USERS_BY_NAME[u], DEMO_PASSWORD)[1]]
+    report.append(f"users: {len(made)} new of {len(USERS)}")
+    return report
+
+
+def load_demo(appbuilder) -> list[str]:
+    report = load_people(appbuilder)
+    session = appbuilder.session
+    from app import demo_registers
+    report.extend(demo_registers.load(session, {u.username: u for u in
+                                                session.scalars(select(ConsoleUser))}))
+    return report
+
+
+USERS_BY_NAME = {u: (name, role, dept) for u, name, role, dept in USERS}

@@ -1,0 +1,48 @@
+"""Staff leaving: hand every customer and open row of one user to another, at once."""
+from flask_appbuilder import Model
+from sqlalchemy import update
+
+from app.models.base import OWNED, RegisterMixin
+
+
+def owned_models():
+    return [m.class_ for m in Model.registry.mappers
+            if issubclass(m.class_, RegisterMixin) and m.class_.row_scope == OWNED]
+
+
+def open_states(model) -> tuple[str, ...] | None:
+    """States a row can still move on from; None when the register has no workflow."""
+    flow = model.workflow
+    if flow is None:
+        return None
+    finals = {state for state in flow.states
+              if not any(s.starts_from(state) and s.name not in ("send_back", "reject")
+                         for s in flow.steps)}
+    return tuple(state for state in flow.states if state not in finals)
+
+
+def hand_over(session, leaver, successor) -> dict[str, int]:
+    """Deactivate `leaver` and give their rows to `successor`, in one transaction.
+
+    Rows of registers without a workflow all move; workflow rows move while open,
+    finished ones keep their historical owner. Returns table → rows moved.
+    """
+    moved = {}
+    try:
+        for model in owned_models():
+            query = update(model).where(model.owner_id == leaver.id)
+            states = open_states(model)
+            if states is not None:
+                query = query.where(model.status.in_(states))
+            result = session.execute(
+                query.values(owner_id=successor.id, department_id=successor.department_id,
+                             version=model.version + 1)
+                .execution_options(synchronize_session=False))
+            if result.rowcount:
+                moved[model.__tablename__] = result.rowcount
+        leaver.active = False
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return moved

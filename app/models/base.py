@@ -1,0 +1,60 @@
+"""RegisterMixin: the columns every register row carries (DESIGN.md §2)."""
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, event
+from sqlalchemy.orm import declared_attr, relationship
+
+from app.sequences import next_code
+from app.timeutil import now_cn
+
+COMMON_LABELS = {"id": "ID", "owner": _l("经办人"), "department": _l("部门"),
+                 "created_on": _l("创建时间"), "changed_on": _l("修改时间"),
+                 "version": _l("版本"), "status": _l("状态")}
+
+# Row scope kinds a model can declare (see app/scope.py).
+OWNED = "owned"  # rows belong to an owner and a department
+SHARED = None  # reference data every signed-in user may read
+
+
+class RegisterMixin:
+    """id, owner, department, created_on, changed_on and an optimistic-lock version."""
+
+    row_scope = OWNED
+    workflow = None  # a Workflow for registers that are approved
+    label = None  # the register's Chinese name (lazy_gettext)
+    enums: dict = {}  # column → {stored value: Chinese label}
+    owner_from: str | None = None  # a relation whose owner/department new rows inherit
+    field_labels: dict = {}  # column → Chinese label, for messages and exports
+
+    id = Column(Integer, primary_key=True)
+    created_on = Column(DateTime, default=now_cn, nullable=False)
+    changed_on = Column(DateTime, default=now_cn, onupdate=now_cn, nullable=False)
+    version = Column(Integer, nullable=False, default=1)
+
+    @declared_attr
+    def owner_id(cls):
+        return Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
+
+    @declared_attr
+    def owner(cls):
+        return relationship("ConsoleUser", foreign_keys=[cls.owner_id])
+
+    @declared_attr
+    def department_id(cls):
+        return Column(Integer, ForeignKey("department.id"), nullable=True, index=True)
+
+    @declared_attr
+    def department(cls):
+        return relationship("Department", foreign_keys=[cls.department_id])
+
+    @declared_attr
+    def __mapper_args__(cls):
+        # Concurrent writers of one row: the second UPDATE finds no row and fails.
+        return {"version_id_col": cls.version}
+
+
+@event.listens_for(RegisterMixin, "before_insert", propagate=True)
+def _assign_code(_mapper, connection, target):
+    """Registers with a `code_prefix` get their code on every path (web, API, import)."""
+    prefix = getattr(target, "code_prefix", None)
+    if prefix and not target.code:
+        target.code = next_code(connection, prefix, (target.created_on or now_cn()).year)

@@ -1,0 +1,68 @@
+"""部门 and the console user: the organisation that users and rows belong to."""
+from flask import g, has_app_context
+from flask_appbuilder import Model
+from flask_appbuilder.security.sqla.models import User
+from sqlalchemy import Column, ForeignKey, Integer, String, select
+from sqlalchemy.orm import object_session, relationship
+
+from flask_babel import lazy_gettext as _l
+
+from app.errors import RowRejected
+from app.models.base import SHARED, RegisterMixin
+
+
+class Department(RegisterMixin, Model):
+    __tablename__ = "department"
+    row_scope = SHARED
+
+    name = Column(String(100), unique=True, nullable=False)
+    parent_id = Column(Integer, ForeignKey("department.id"), nullable=True, index=True)
+    parent = relationship("Department", remote_side="Department.id", foreign_keys=[parent_id])
+
+    label = _l("部门")
+    field_labels = {"name": _l("部门名称"), "parent": _l("上级部门")}
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def validate(self) -> RowRejected | None:
+        seen, current = set(), self.parent
+        while current is not None and current.id not in seen:
+            if current is self or (self.id is not None and current.id == self.id):
+                return RowRejected(_l("上级部门不能是本部门或其下级部门"), "parent")
+            seen.add(current.id)
+            current = current.parent
+        return None
+
+
+class ConsoleUser(User):
+    """FAB's user with the department it belongs to (FAB's extendsecurity pattern)."""
+
+    __tablename__ = "ab_user"
+    department_id = Column(
+        Integer, ForeignKey("department.id", use_alter=True, name="fk_ab_user_department"),
+        nullable=True, index=True,
+    )
+    department = relationship(Department, foreign_keys=[department_id])
+
+    def __repr__(self) -> str:
+        return f"{self.last_name or ''}{self.first_name or ''}" or self.username
+
+    def department_tree_ids(self) -> frozenset[int]:
+        """The user's department and every department below it (cached per request)."""
+        if self.department_id is None:
+            return frozenset()
+        cache = g.setdefault("_department_tree", {}) if has_app_context() else {}
+        if self.department_id not in cache:
+            pairs = object_session(self).execute(select(Department.id, Department.parent_id)).all()
+            children: dict[int | None, list[int]] = {}
+            for dept_id, parent_id in pairs:
+                children.setdefault(parent_id, []).append(dept_id)
+            found, todo = set(), [self.department_id]
+            while todo:
+                current = todo.pop()
+                if current not in found:
+                    found.add(current)
+                    todo.extend(children.get(current, []))
+            cache[self.department_id] = frozenset(found)
+        return cache[self.department_id]

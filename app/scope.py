@@ -1,0 +1,103 @@
+"""Row scope: which rows of a register a user may see, as one SQL clause.
+
+Every exit a row can leave by (list, show, edit, delete, actions, dropdowns, REST,
+export, charts) goes through `scope_clause`, so a row out of scope simply is not
+found (404), never "forbidden".
+"""
+from flask import abort, g, has_request_context
+from flask_appbuilder.models.sqla.interface import SQLAInterface
+from sqlalchemy import false, true
+
+ALL = "all"
+DEPARTMENT = "department"
+OWN = "own"
+NONE = "none"
+
+# Role → how far it sees. A user with several roles gets the widest.
+ROLE_SCOPES = {
+    "Admin": ALL,
+    "Executive": ALL,
+    "Finance": ALL,
+    "Supervisor": DEPARTMENT,
+    "Clerk": OWN,
+}
+# Roles an admin creates in the console see their own rows unless listed above.
+DEFAULT_SCOPE = OWN
+_WIDTH = {NONE: 0, OWN: 1, DEPARTMENT: 2, ALL: 3}
+
+
+def current_user():
+    """The signed-in user (web session or JWT), or None outside a request/anonymous."""
+    if not has_request_context():
+        return None
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user
+
+
+def user_scope(user) -> str:
+    if user is None:
+        return NONE
+    scopes = [ROLE_SCOPES.get(role.name, DEFAULT_SCOPE) for role in user.roles]
+    return max(scopes, key=_WIDTH.__getitem__, default=NONE)
+
+
+def scope_clause(model, user=None):
+    """A WHERE clause limiting `model` to the rows `user` may see.
+
+    Without a request (CLI, migrations, demo loader) everything is visible; in a
+    request without a signed-in user nothing is.
+    """
+    if getattr(model, "row_scope", None) is None:
+        return true()
+    if user is None:
+        if not has_request_context():
+            return true()
+        user = current_user()
+    scope = user_scope(user)
+    if scope == ALL:
+        return true()
+    if scope == DEPARTMENT:
+        ids = user.department_tree_ids()
+        return model.department_id.in_(ids) if ids else model.owner_id == user.id
+    if scope == OWN:
+        return model.owner_id == user.id
+    return false()
+
+
+def in_scope(obj, user=None) -> bool:
+    """Whether one loaded row is visible to the user (same rule as scope_clause)."""
+    model = type(obj)
+    if getattr(model, "row_scope", None) is None:
+        return True
+    user = user if user is not None else current_user()
+    if user is None:
+        return not has_request_context()
+    scope = user_scope(user)
+    if scope == ALL:
+        return True
+    if scope == DEPARTMENT and user.department_id is not None:
+        return obj.department_id in user.department_tree_ids()
+    if scope in (OWN, DEPARTMENT):
+        return obj.owner_id == user.id
+    return False
+
+
+def get_in_scope_or_404(session, model, pk):
+    obj = session.get(model, pk)
+    if obj is None or not in_scope(obj):
+        abort(404)
+    return obj
+
+
+class ScopedInterface(SQLAInterface):
+    """SQLAInterface whose every query (list, count, get, related dropdowns) is scoped."""
+
+    def apply_filters(self, query, filters):
+        query = super().apply_filters(query, filters)
+        return query.filter(scope_clause(self.obj))
+
+    def get_related_obj(self, col_name, value):
+        obj = super().get_related_obj(col_name, value)
+        return obj if obj is not None and in_scope(obj) else None

@@ -1,0 +1,113 @@
+"""Security: the console's user model and views, role grants, and password rules.
+
+Roles are data (DESIGN.md §1): `flask init-roles` writes the grants below to the
+database, where admins may change them in the console. FAB_ROLES is not used
+because built-in roles cannot be edited there.
+"""
+from flask import g, redirect, url_for
+from flask_appbuilder.actions import action
+from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_appbuilder.security.views import UserDBModelView, UserInfoEditView
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import BadRequest
+
+from app.models.org import ConsoleUser
+from app.passwords import password_problem
+
+ROLES = ("Admin", "Clerk", "Supervisor", "Executive", "Finance")
+ROLE_LABELS = {
+    "Admin": _l("系统管理员"),
+    "Clerk": _l("业务员"),
+    "Supervisor": _l("部门主管"),
+    "Executive": _l("总经理"),
+    "Finance": _l("财务"),
+}
+
+# Permission bundles a view grants to a role (see RegisterView.role_access).
+READ = ("can_list", "can_show", "can_get", "can_info", "can_export_xlsx")
+WRITE = READ + ("can_add", "can_edit", "can_post", "can_put")
+FULL = WRITE + ("can_delete",)
+PERSONAL = ("can_userinfo", "resetmypassword", "can_this_form_get", "can_this_form_post",
+            "userinfoedit")
+
+
+class ConsoleUserDBModelView(UserDBModelView):
+    label_columns = {**UserDBModelView.label_columns, "department": _l("部门")}
+    list_columns = ["first_name", "last_name", "username", "department", "active", "roles"]
+    add_columns = ["first_name", "last_name", "username", "active", "email", "department",
+                   "roles", "password", "conf_password"]
+    edit_columns = ["first_name", "last_name", "username", "active", "email", "department",
+                    "roles"]
+    search_columns = ["first_name", "last_name", "username", "email", "department",
+                      "active", "roles", "last_login"]
+    show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "active", "department", "roles",
+                                      "login_count"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"],
+                               "expanded": True}),
+        (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "created_on",
+                                       "created_by", "changed_on", "changed_by"],
+                            "expanded": False}),
+    ]
+    user_show_fieldsets = [
+        (_l("User info"), {"fields": ["username", "active", "department", "roles"]}),
+        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"],
+                               "expanded": True}),
+    ]
+
+    @action("handover", _l("离职交接"), None, "fa-exchange", multiple=False)
+    def handover(self, item):
+        return redirect(url_for("HandoverView.form", user_id=item.id))
+
+
+class ConsoleUserInfoEditView(UserInfoEditView):
+    pass
+
+
+class ConsoleSecurityManager(SecurityManager):
+    user_model = ConsoleUser
+    userdbmodelview = ConsoleUserDBModelView
+    userinfoeditview = ConsoleUserInfoEditView
+
+    # --- permissions, loaded once per request -------------------------------
+    def _permission_set(self, user) -> frozenset:
+        cache = g.setdefault("_permission_cache", {})
+        key = getattr(user, "id", None)
+        if key not in cache:
+            cache[key] = frozenset(self.get_user_permissions(user))
+        return cache[key]
+
+    def _has_view_access(self, user, permission_name, view_name) -> bool:
+        return (permission_name, view_name) in self._permission_set(user)
+
+    def _get_user_permission_view_menus(self, user, permission_name, view_menus_name):
+        roles_user = user if user is not None else _AnonymousUser()
+        granted = self._permission_set(roles_user)
+        names = view_menus_name if view_menus_name is not None else [v for _p, v in granted]
+        return {name for name in names if (permission_name, name) in granted}
+
+    # --- passwords: complexity also where FAB skips it -----------------------
+    def add_user(self, username, first_name, last_name, email, role=None, password="",
+                 hashed_password="", groups=None, commit=True):
+        if password:
+            problem = password_problem(password)
+            if problem:
+                raise BadRequest(problem)
+        return super().add_user(username, first_name, last_name, email, role=role,
+                                password=password, hashed_password=hashed_password,
+                                groups=groups, commit=commit)
+
+    def reset_password(self, userid, password):
+        problem = password_problem(password)
+        if problem:
+            raise BadRequest(problem)
+        return super().reset_password(userid, password)
+
+
+class _AnonymousUser:
+    """Stands for 'no user' in permission look-ups (FAB gives it the Public role)."""
+
+    id = None
+    is_authenticated = False
+    roles: list = []
+    groups: list = []

@@ -1,0 +1,472 @@
+"""RegisterView and RegisterApi: what every register's web view and REST API share.
+
+A register's view is declarations only (columns, labels, filters). The bases give it:
+row scope on every exit (ScopedInterface + 404 on actions), owner/department from the
+signed-in user, one FAB action per workflow step (`can_<step>`), the owner-only edit
+rule, stale-form detection, Chinese validation messages, and the §8 API extras.
+"""
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import ModelRestApi, ModelView, expose
+from flask_appbuilder.actions import action
+from flask_appbuilder.api import safe
+from flask_appbuilder.security.decorators import has_access, permission_name, protect
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow.validate import OneOf
+from sqlalchemy import Boolean, select
+from sqlalchemy import inspect as sa_inspect
+from wtforms import HiddenField, SelectField
+from wtforms.validators import DataRequired, Optional
+
+from app.errors import RowRejected
+from app.models.base import OWNED
+from app.scope import ScopedInterface, in_scope
+from app.security import FULL, READ
+from app.workflow import TransitionError, available, fire, history
+
+DEFAULT_ACCESS = {
+    OWNED: {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": READ},
+    None: {"Clerk": READ, "Supervisor": READ, "Executive": READ, "Finance": READ},
+}
+API_PERMISSIONS = {"can_list": "can_get", "can_show": "can_get", "can_add": "can_post",
+                   "can_edit": "can_put"}
+
+
+def model_of(view):
+    return view.datamodel.obj
+
+
+def edit_refusal(obj, user) -> str | None:
+    """Why this user may not edit or delete this row now, or None."""
+    flow = getattr(obj, "workflow", None)
+    if flow is None:
+        return None
+    if obj.status not in flow.editable:
+        return _("“%(state)s”状态的记录不能修改", state=flow.state_label(obj.status))
+    if obj.owner_id != getattr(user, "id", None):
+        return _("只有经办人本人可以修改草稿或退回的记录")
+    return None
+
+
+def related_out_of_scope(session, model, payload: dict, columns) -> RowRejected | None:
+    """A related id the user may not see is refused as if it did not exist (DESIGN.md §8)."""
+    mapper = sa_inspect(model)
+    for name in columns:
+        rel = mapper.relationships.get(name)
+        if rel is None or rel.uselist or name not in payload or payload[name] in (None, ""):
+            continue
+        target = session.get(rel.mapper.class_, payload[name])
+        if target is None or not in_scope(target):
+            label = getattr(model, "field_labels", {}).get(name, name)
+            return RowRejected(_("所选的%(label)s不存在", label=label), name)
+    return None
+
+
+def unique_conflict(session, obj) -> RowRejected | None:
+    """A duplicate of a unique column, found before the database refuses it."""
+    model = type(obj)
+    for column in model.__table__.columns:
+        if not column.unique or column.primary_key:
+            continue
+        value = getattr(obj, column.key, None)
+        if value in (None, ""):
+            continue
+        query = select(model.id).where(getattr(model, column.key) == value)
+        if obj.id is not None:
+            query = query.where(model.id != obj.id)
+        with session.no_autoflush:
+            if session.execute(query.limit(1)).first():
+                label = getattr(model, "field_labels", {}).get(column.key, column.key)
+                return RowRejected(_("%(label)s“%(value)s”已存在", label=label, value=value),
+                                   column.key)
+    return None
+
+
+def inherit_owner(obj) -> bool:
+    """Rows about a customer belong to the customer's owner (model.owner_from)."""
+    source = getattr(obj, obj.owner_from) if getattr(obj, "owner_from", None) else None
+    if source is None:
+        return False
+    obj.owner_id, obj.department_id = source.owner_id, source.department_id
+    return True
+
+
+def prepare_new_row(obj, user) -> None:
+    """Owner and department come from the signed-in user, whatever the input said."""
+    if not inherit_owner(obj):
+        obj.owner_id = user.id
+        obj.department_id = user.department_id
+    flow = getattr(obj, "workflow", None)
+    if flow is not None:
+        obj.status = flow.initial
+
+
+def clean_blank_choices(obj) -> None:
+    """An empty choice in a form means 'not set', stored as NULL."""
+    for column in getattr(obj, "enums", {}):
+        if getattr(obj, column, None) == "":
+            setattr(obj, column, None)
+
+
+def yes_no(value):
+    return "" if value is None else (_("是") if value else _("否"))
+
+
+def enum_form_fields(model, labels: dict, columns) -> dict:
+    """Select fields with Chinese labels for a model's enum columns (stored in English)."""
+    fields = {}
+    for column, choices in model.enums.items():
+        if column not in (columns or ()) or (column == "status" and model.workflow is not None):
+            continue
+        nullable = model.__table__.c[column].nullable
+        options = list(choices.items())
+        fields[column] = SelectField(
+            labels.get(column, column), choices=([("", "—")] if nullable else []) + options,
+            validators=[Optional() if nullable else DataRequired()])
+    return fields
+
+
+def display_formatters(model) -> dict:
+    formatters = {}
+    for column, choices in model.enums.items():
+        if column == "status" and model.workflow is not None:
+            choices = model.workflow.states
+        formatters[column] = lambda v, c=choices: c.get(v, v) if v is not None else ""
+    for column in model.__table__.columns:
+        if isinstance(column.type, Boolean):
+            formatters[column.key] = yes_no
+    return formatters
+
+
+class _RegisterDeclarations:
+    """Defaults both bases derive from the model in __init_subclass__."""
+
+    role_access = None
+
+    @classmethod
+    def _declare_defaults(cls, api: bool):
+        model = cls.datamodel.obj
+        cls.label_columns = {**model.field_labels, **(cls.__dict__.get("label_columns") or {})}
+        access = cls.__dict__.get("role_access") or \
+            DEFAULT_ACCESS[getattr(model, "row_scope", None)]
+        if api:  # the same bundles, in the API's permission names
+            access = {role: tuple(dict.fromkeys(API_PERMISSIONS.get(p, p) for p in perms))
+                      for role, perms in access.items()}
+        cls.role_access = access
+        if cls.__dict__.get("class_permission_name") is None:
+            cls.class_permission_name = model.__name__ + ("Api" if api else "")
+
+
+class RegisterView(_RegisterDeclarations, ModelView):
+    """Base of every register's web view."""
+
+    show_template = "register/show.html"
+    runs_steps = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "datamodel", None) is None:
+            return
+        cls._declare_defaults(api=False)
+        model = cls.datamodel.obj
+        cls.formatters_columns = {**display_formatters(model),
+                                  **(cls.__dict__.get("formatters_columns") or {})}
+        cls.add_form_extra_fields = {
+            **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
+            **(cls.__dict__.get("add_form_extra_fields") or {})}
+        cls.edit_form_extra_fields = {
+            "expected_version": HiddenField(),
+            **enum_form_fields(model, cls.label_columns, cls.__dict__.get("edit_columns")),
+            **(cls.__dict__.get("edit_form_extra_fields") or {})}
+        flow = model.workflow
+        if flow is not None:
+            cls.runs_steps = True
+            cls.method_permission_name = {f"step_{s.name}": s.name for s in flow.steps}
+            for s in flow.steps:
+                # single=False: the show page offers steps in its own panel (with a comment).
+                handler = action(s.name, s.label, None, "fa-arrow-right",
+                                 multiple=True, single=False)(_step_handler(s.name))
+                setattr(cls, f"step_{s.name}", handler)
+
+    def __init__(self, **kwargs):
+        if self.edit_columns and "expected_version" not in self.edit_columns:
+            self.edit_columns = [*self.edit_columns, "expected_version"]
+        super().__init__(**kwargs)
+
+    # --- forms ------------------------------------------------------------
+    def _get_edit_widget(self, form=None, exclude_cols=None, widgets=None):
+        exclude_cols = [*(exclude_cols or []), "expected_version"]
+        return super()._get_edit_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def prefill_form(self, form, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is not None:
+            form.expected_version.data = item.version
+
+    def pre_add(self, item):
+        prepare_new_row(item, g.user)
+        self._validate(item)
+
+    def pre_update(self, item):
+        refusal = edit_refusal(item, g.user)
+        if refusal:
+            raise RowRejected(refusal)
+        expected = getattr(item, "expected_version", None)
+        if expected not in (None, "") and int(expected) != item.version:
+            raise RowRejected(_("该记录已被他人修改，请刷新后重新编辑"))
+        self._validate(item)
+
+    def pre_delete(self, item):
+        refusal = edit_refusal(item, g.user)
+        if refusal:
+            raise RowRejected(refusal)
+
+    def _validate(self, item):
+        clean_blank_choices(item)
+        inherit_owner(item)
+        problem = unique_conflict(self.datamodel.session, item) or self.validate_row(item)
+        if problem:
+            raise problem
+
+    def validate_row(self, item) -> RowRejected | None:
+        """Register-specific rules; return a RowRejected or None."""
+        return getattr(item, "validate", lambda: None)()
+
+    # --- routes that FAB leaves unscoped or GET-mutable --------------------
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            abort(404)
+        refusal = edit_refusal(item, g.user)
+        if refusal:
+            flash(refusal, "warning")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return super().edit(pk)
+
+    @expose("/action/<string:name>/<pk>", methods=["POST"])
+    def action(self, name, pk):
+        item = self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+        if item is None or name not in self.actions:
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            flash(_("Access is Denied"), "danger")
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return self.actions[name].func(item)
+
+    @expose("/action_post", methods=["POST"])
+    def action_post(self):
+        name = request.form.get("action", "")
+        if name not in self.actions:
+            abort(404)
+        pks = request.form.getlist("rowid")
+        items = [self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
+                 for pk in pks]
+        if any(item is None for item in items):
+            abort(404)
+        if not self.appbuilder.sm.has_access(self.get_action_permission_name(name),
+                                             self.class_permission_name):
+            flash(_("Access is Denied"), "danger")
+            return redirect(url_for(f"{self.endpoint}.list"))
+        return self.actions[name].func(items)
+
+    # --- workflow ---------------------------------------------------------
+    def can_step(self, step: str) -> bool:
+        return self.appbuilder.sm.has_access(f"can_{step}", self.class_permission_name)
+
+    def run_step(self, items, name):
+        items = items if isinstance(items, list) else [items]
+        session = self.datamodel.session
+        for item in items:
+            data = {k: v for k, v in request.form.items() if k not in ("csrf_token", "action")}
+            try:
+                done = fire(session, item, name, g.user, self.can_step,
+                            comment=request.form.get("comment"), data=data)
+                flash(_("%(row)s：已%(step)s", row=item, step=done.label), "success")
+            except TransitionError as e:
+                flash(f"{item}：{e.message}", "danger")
+        if len(items) == 1:
+            return redirect(url_for(f"{self.endpoint}.show", pk=items[0].id))
+        return redirect(url_for(f"{self.endpoint}.list"))
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("endpoint", self.endpoint)
+        pk = kwargs.get("pk")
+        if template == self.show_template and pk is not None:
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is not None and item.workflow is not None:
+                kwargs["workflow"] = item.workflow
+                kwargs["row_state"] = item.workflow.state_label(item.status)
+                kwargs["steps"] = available(item, self.can_step)
+                kwargs["history"] = history(self.datamodel.session, item)
+                kwargs["may_edit"] = edit_refusal(item, g.user) is None
+        return super().render_template(template, **kwargs)
+
+
+def _step_handler(name):
+    def handler(self, items):
+        return self.run_step(items, name)
+    handler.__name__ = f"step_{name}"
+    return handler
+
+
+MARSHMALLOW_MESSAGES = {
+    "Missing data for required field.": _l("此项为必填项"),
+    "Not a valid integer.": _l("请输入整数"),
+    "Not a valid number.": _l("请输入数字"),
+    "Not a valid decimal.": _l("请输入数字"),
+    "Not a valid date.": _l("日期格式应为 YYYY-MM-DD"),
+    "Not a valid datetime.": _l("时间格式应为 YYYY-MM-DDTHH:MM:SS"),
+    "Not a valid boolean.": _l("请输入 true 或 false"),
+    "Not a valid string.": _l("请输入文本"),
+    "Unknown field.": _l("未知字段"),
+    "Field may not be null.": _l("此项不能为空"),
+    "Related Object doesn't exist in DB": _l("所选的关联记录不存在"),
+}
+
+
+def translate_messages(messages):
+    """marshmallow answers in English; clients of this console read Chinese."""
+    if isinstance(messages, dict):
+        return {k: translate_messages(v) for k, v in messages.items()}
+    if isinstance(messages, list):
+        return [translate_messages(m) for m in messages]
+    if isinstance(messages, str):
+        if messages in MARSHMALLOW_MESSAGES:
+            return str(MARSHMALLOW_MESSAGES[messages])
+        if messages.startswith("Must be one of:"):
+            return _("取值无效，可选值：%(values)s", values=messages.split(":", 1)[1].strip(" ."))
+        if messages.startswith("Longer than maximum length"):
+            return _("长度超过上限 %(n)s", n=messages.rsplit(" ", 1)[-1].strip("."))
+    return messages
+
+
+class ChoiceOf(OneOf):
+    """OneOf with its message in the reader's language (evaluated per request)."""
+
+    def _format_error(self, value) -> str:
+        return _("取值无效，可选值：%(choices)s", choices=self.choices_text)
+
+
+class RegisterApi(_RegisterDeclarations, ModelRestApi):
+    """Base of every register's REST API (/api/v1/<resource>/)."""
+
+    allow_browser_login = True
+    runs_steps = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if getattr(cls, "datamodel", None) is None:
+            return
+        cls._declare_defaults(api=True)
+        model = cls.datamodel.obj
+        validators = dict(cls.__dict__.get("validators_columns") or {})
+        for column, choices in model.enums.items():
+            validators.setdefault(column, ChoiceOf(list(choices)))
+        cls.validators_columns = validators
+
+    @property
+    def view_permission_name(self) -> str:
+        return model_of(self).__name__
+
+    def response_422(self, message=None):
+        return super().response_422(message=translate_messages(message))
+
+    def pre_add(self, item):
+        prepare_new_row(item, g.user)
+        self._validate(item)
+
+    def pre_update(self, item):
+        refusal = edit_refusal(item, g.user)
+        if refusal:
+            raise RowRejected(refusal)
+        self._validate(item)
+
+    def pre_delete(self, item):
+        refusal = edit_refusal(item, g.user)
+        if refusal:
+            raise RowRejected(refusal)
+
+    def _validate(self, item):
+        clean_blank_choices(item)
+        inherit_owner(item)
+        problem = unique_conflict(self.datamodel.session, item) or \
+            getattr(item, "validate", lambda: None)()
+        if problem:
+            raise problem
+
+    def _rejected(self, e: RowRejected):
+        self.datamodel.session.rollback()
+        return self.response_422(message=e.messages())
+
+    def _payload_problem(self):
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return None
+        columns = self.add_columns if request.method == "POST" else self.edit_columns
+        return related_out_of_scope(self.datamodel.session, model_of(self), payload, columns)
+
+    def post_headless(self):
+        problem = self._payload_problem()
+        if problem:
+            return self._rejected(problem)
+        try:
+            return super().post_headless()
+        except RowRejected as e:
+            return self._rejected(e)
+
+    def put_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        payload = request.get_json(silent=True)
+        if isinstance(payload, dict) and "version" in payload:
+            # The version a client read: a stale write is refused, not merged.
+            if str(payload.pop("version")) != str(item.version):
+                return self._rejected(RowRejected(_("该记录已被他人修改，请刷新后重新编辑"),
+                                                  "version"))
+        problem = self._payload_problem()
+        if problem:
+            return self._rejected(problem)
+        try:
+            return super().put_headless(pk)
+        except RowRejected as e:
+            return self._rejected(e)
+
+    def delete_headless(self, pk):
+        try:
+            return super().delete_headless(pk)
+        except RowRejected as e:
+            return self._rejected(e)
+
+    def pre_get(self, data):
+        """Add the workflow history to a row's GET answer."""
+        flow = model_of(self).workflow
+        if flow is None or "id" not in data.get("result", {}):
+            return
+        item = self.datamodel.get(data["result"]["id"], self._base_filters)
+        data["result"]["history"] = [
+            {"step": h.step, "from": h.from_state, "to": h.to_state,
+             "user": h.user.username, "at": h.at.isoformat(), "comment": h.comment}
+            for h in history(self.datamodel.session, item)]
+
+    # --- DESIGN.md §8: POST /<id>/transition/<name> ------------------------
+    @expose("/<int:pk>/transition/<name>", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def transition(self, pk, name):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        body = request.get_json(silent=True) or {}
+        try:
+            fire(self.datamodel.session, item, name, g.user,
+                 lambda perm: self.appbuilder.sm.has_access(perm, self.view_permission_name),
+                 comment=body.get("comment"), data=body)
+        except TransitionError as e:
+            return self.response(e.status, message=e.message)
+        item = self.datamodel.get(pk, self._base_filters)
+        return self.response(200, id=pk, result=self.show_model_schema.dump(item))

@@ -1,0 +1,76 @@
+"""Configuration of 大客户管理台. Secrets and the database come from the environment."""
+import os
+
+from flask_appbuilder.security.manager import AUTH_DB
+
+basedir = os.path.abspath(os.path.dirname(__file__))
+
+# --------------------------------------------------------------------------
+# Security
+# --------------------------------------------------------------------------
+# Sessions are signed cookies: every app server must share this key.
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me-8f3c2a91")
+WTF_CSRF_ENABLED = True
+WTF_CSRF_TIME_LIMIT = None
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+AUTH_TYPE = AUTH_DB
+AUTH_ROLE_ADMIN = "Admin"
+AUTH_ROLE_PUBLIC = "Public"
+AUTH_USER_REGISTRATION = False
+FAB_PASSWORD_COMPLEXITY_ENABLED = True
+FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.passwords.validate_password"
+
+# Login rate limiting (web and API login). Several app servers must share a
+# storage for the limits to hold across them, e.g. redis://host:6379/0.
+RATELIMIT_ENABLED = True
+AUTH_RATE_LIMITED = True
+AUTH_RATE_LIMIT = os.environ.get("AUTH_RATE_LIMIT", "10 per 1 minute")
+RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+RATELIMIT_HEADERS_ENABLED = True
+
+FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
+FAB_ADD_SECURITY_API = False
+FAB_API_SWAGGER_UI = False
+# Tables come from migrations and permissions from `flask init-roles`:
+# app servers never write schema or permissions when they start.
+FAB_CREATE_DB = False
+FAB_UPDATE_PERMS = False
+
+# --------------------------------------------------------------------------
+# Database
+# --------------------------------------------------------------------------
+SQLALCHEMY_DATABASE_URI = os.environ.get(
+    "DATABASE_URL", "sqlite:///" + os.path.join(basedir, "instance", "console.db")
+)
+if SQLALCHEMY_DATABASE_URI.startswith("postgres://"):
+    SQLALCHEMY_DATABASE_URI = "postgresql://" + SQLALCHEMY_DATABASE_URI[len("postgres://"):]
+SQLALCHEMY_TRACK_MODIFICATIONS = False
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+# --------------------------------------------------------------------------
+# Languages
+# --------------------------------------------------------------------------
+BABEL_DEFAULT_LOCALE = "zh"
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+BABEL_TRANSLATION_DIRECTORIES = os.path.join(basedir, "translations")
+LANGUAGES = {
+    "zh": {"flag": "cn", "name": "简体中文"},
+    "zh_TW": {"flag": "tw", "name": "繁體中文"},
+    "en": {"flag": "gb", "name": "English"},
+}
+
+# --------------------------------------------------------------------------
+# Application
+# --------------------------------------------------------------------------
+APP_NAME = "大客户管理台"
+APP_THEME = ""
+FAB_API_MAX_PAGE_SIZE = 500
+FAB_INDEX_VIEW = "app.views.home.HomeView"
+# Receptions estimated above this cost (yuan) also need an Executive's approval.
+RECEPTION_EXECUTIVE_COST_LIMIT = 5000
+# Exports above this many rows run in the background.
+EXPORT_BACKGROUND_ROWS = 50000
+EXPORT_DIR = os.environ.get("EXPORT_DIR", os.path.join(basedir, "instance", "exports"))

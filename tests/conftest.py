@@ -1,0 +1,126 @@
+"""Test set-up: one migrated database per run (SQLite by default, PostgreSQL with
+TEST_DATABASE_URL), the demo users of DESIGN.md §1, and HTTP helpers.
+
+Tests share the database, so each creates the rows it needs with unique names and
+asserts on those rows (or on counts before/after), never on global totals.
+"""
+import hashlib
+import itertools
+import os
+import re
+import tempfile
+
+import pytest
+from itsdangerous import URLSafeTimedSerializer
+
+from app import create_app
+from app.demo import DEMO_PASSWORD
+
+ROLE_USERS = {"Admin": "admin", "Clerk": "clerk1", "Supervisor": "supervisor1",
+              "Executive": "executive", "Finance": "finance"}
+_counter = itertools.count(1)
+
+
+def unique(prefix: str = "T") -> str:
+    """A name no other test uses (tests share one database)."""
+    return f"{prefix}{os.getpid()}-{next(_counter)}"
+
+
+def _database_url(tmp_dir: str) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir}/test.db"
+
+
+@pytest.fixture(scope="session")
+def app():
+    tmp_dir = tempfile.mkdtemp(prefix="console-test-")
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": _database_url(tmp_dir),
+        "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing for tests only
+        "RATELIMIT_ENABLED": False,
+        "AUTH_RATE_LIMITED": False,
+        "EXPORT_DIR": os.path.join(tmp_dir, "exports"),
+        "SECRET_KEY": "test-secret",
+        "LOG_LEVEL": "WARNING",
+    })
+    with app.app_context():
+        from flask_migrate import downgrade, upgrade
+        if os.environ.get("TEST_DATABASE_URL"):
+            downgrade(revision="base")  # a PostgreSQL test database starts empty
+        upgrade()
+        from app.demo import load_people
+        load_people(app.appbuilder)
+    yield app
+
+
+@pytest.fixture
+def session(app):
+    """A session of its own, outside any app context: requests made while it is open
+    must not share `g` or the app's scoped session with the test."""
+    from sqlalchemy.orm import Session
+    from app.extensions import db
+    with app.app_context():
+        engine = db.engine
+    with Session(engine) as s:
+        yield s
+
+
+class Browser:
+    """A Flask test client that signs in and sends forms with their CSRF token."""
+
+    def __init__(self, app, username=None):
+        self.app = app
+        self.client = app.test_client()
+        self.username = username
+        if username:
+            self.login(username)
+
+    def csrf(self) -> str:
+        with self.client.session_transaction() as sess:
+            raw = sess.setdefault("csrf_token", hashlib.sha1(os.urandom(64)).hexdigest())
+        return URLSafeTimedSerializer(self.app.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def login(self, username, password=DEMO_PASSWORD):
+        return self.post("/login/", {"username": username, "password": password})
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post(self, url, data=None, **kw):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.csrf())
+        return self.client.post(url, data=data, **kw)
+
+    def text(self, url) -> str:
+        return self.client.get(url).get_data(as_text=True)
+
+
+class Api:
+    """A JSON client with a JWT from /api/v1/security/login."""
+
+    def __init__(self, app, username):
+        self.client = app.test_client()
+        r = self.client.post("/api/v1/security/login", json={
+            "username": username, "password": DEMO_PASSWORD, "provider": "db"})
+        assert r.status_code == 200, r.get_data(as_text=True)
+        self.headers = {"Authorization": f"Bearer {r.json['access_token']}"}
+
+    def __getattr__(self, method):
+        call = getattr(self.client, method)
+        return lambda url, **kw: call(url, headers=self.headers, **kw)
+
+
+@pytest.fixture
+def browser(app):
+    return lambda username=None: Browser(app, username)
+
+
+@pytest.fixture
+def api(app):
+    return lambda username: Api(app, username)
+
+
+def flashes(html: str) -> str:
+    """The text of flashed messages and form errors on a page."""
+    return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S) +
+                    re.findall(r'<span class="help-block">(.*?)</span>', html, re.S))
