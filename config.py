@@ -11,6 +11,9 @@ basedir = os.path.abspath(os.path.dirname(__file__))
 # Sessions are signed cookies: every app server must share this key.
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me-8f3c2a91")
 WTF_CSRF_ENABLED = True
+# WTForms' own catalogs have no Traditional Chinese: let FAB translate its messages
+# through our catalogs instead.
+WTF_I18N_ENABLED = False
 WTF_CSRF_TIME_LIMIT = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -27,6 +27,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         from app.views import register_views
         register_views(appbuilder)
         _protect_api_from_csrf(app)
+        from app.errors_pages import register_error_pages
+        register_error_pages(app, appbuilder)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"),
                      render_as_batch=True, compare_type=True)
 

@@ -26,7 +26,7 @@ from decimal import Decimal
 from enum import Enum
 from itertools import chain, islice
 from operator import itemgetter
-from typing import IO, Any, Literal, Union
+from typing import IO, Any, Literal, TypeVar, Union
 from xml.sax.saxutils import escape as xml_escape
 
 from xlsxwriter import Workbook
@@ -265,7 +265,9 @@ def _column_widths(columns: Sequence[XlsxColumn], sample: Sequence[Sequence[Any]
     return widths
 
 
-def _sample_rows(rows: Iterable[RowData], columns: Sequence[XlsxColumn]) -> tuple[list[RowData], Iterator[RowData], Getter]:
+def _sample_rows(
+    rows: Iterable[RowData], columns: Sequence[XlsxColumn]
+) -> tuple[list[RowData], Iterator[RowData], Getter]:
     """Split off the first rows (for width estimates) without consuming the rest."""
     iterator = iter(rows)
     head = list(islice(iterator, WIDTH_SAMPLE_ROWS))
@@ -346,16 +348,21 @@ def _discard(workbook: Workbook) -> None:
             handle.close()
 
 
-def _build(fileobj: FileTarget, constant_memory: bool, fill: Callable[[Workbook], None]) -> None:
+T = TypeVar("T")
+
+
+def _build(fileobj: FileTarget, constant_memory: bool, fill: Callable[[Workbook], T]) -> T:
+    """Run ``fill`` on a new workbook; save it only if ``fill`` succeeds."""
     # xlsxwriter's temp files go to a private directory removed in every case.
     with tempfile.TemporaryDirectory(prefix="xlsx-") as tmpdir:
         workbook = _new_workbook(fileobj, tmpdir, constant_memory)
         try:
-            fill(workbook)
+            result = fill(workbook)
         except BaseException:
             _discard(workbook)
             raise
         workbook.close()
+    return result
 
 
 # ---------------------------------------------------------------------------
@@ -389,15 +396,13 @@ def write_list(
         raise TooManyRows(limit)
     if not columns:
         raise ValueError("write_list needs at least one column")
-    count = 0
 
-    def fill(workbook: Workbook) -> None:
-        nonlocal count
+    def fill(workbook: Workbook) -> int:
         formats = _Formats(workbook)
         ws = workbook.add_worksheet(_sheet_name(title, set()))
+        # Widths come from the first rows, buffered before any cell is written
+        # (in constant_memory mode a written row is final).
         head, rest, getter = _sample_rows(rows, columns)
-        # constant_memory: cells must be written strictly top to bottom, so all
-        # sheet-level settings are made before the first cell.
         for index, width in enumerate(_column_widths(columns, [getter(r) for r in head])):
             ws.set_column(index, index, width)
         ws.freeze_panes(1, 0)
@@ -411,9 +416,9 @@ def write_list(
         writers = [_cell_writer(c, formats.cell(c.kind)) for c in columns]
         count = _write_rows(ws, chain(head, rest), getter, writers, 1, limit, progress, progress_every)
         ws.autofilter(0, 0, count, len(columns) - 1)
+        return count
 
-    _build(fileobj, True, fill)
-    return count
+    return _build(fileobj, True, fill)
 
 
 # ---------------------------------------------------------------------------
@@ -465,6 +470,12 @@ class FormLayout:
     footer_fields: Sequence[FieldSpec] = ()
     signatures: Sequence[str] = ()
     orientation: Literal["portrait", "landscape"] = "portrait"
+
+    def __post_init__(self) -> None:
+        if self.fields_per_row < 1:
+            raise ValueError("fields_per_row must be at least 1")
+        if self.orientation not in ("portrait", "landscape"):
+            raise ValueError(f"unknown orientation {self.orientation!r}")
 
 
 @dataclass(frozen=True)
@@ -525,15 +536,15 @@ class _FormSheet:
         self.fields = [_field(f) for f in self.layout.fields]
         self.n_cols = max(len(self.layout.table), 2 * self.layout.fields_per_row if self.fields else 0, 1)
         self.row = 0
+        self.head: list[RowData] = []
+        self.rest: Iterator[RowData] = iter(())
+        self.getter: Getter = lambda row: row  # type: ignore[assignment,return-value]
+        if self.layout.table:
+            self.head, self.rest, self.getter = _sample_rows(spec.rows, self.layout.table)
+        self.widths = self._widths([self.getter(r) for r in self.head])
 
     def render(self) -> None:
         layout, spec = self.layout, self.spec
-        head: list[RowData] = []
-        rest: Iterator[RowData] = iter(())
-        getter: Getter = lambda row: row  # type: ignore[assignment,return-value]
-        if layout.table:
-            head, rest, getter = _sample_rows(spec.rows, layout.table)
-        self.widths = self._widths([getter(r) for r in head])
         for index, width in enumerate(self.widths):
             self.ws.set_column(index, index, width)
         _page_setup(self.ws, landscape=layout.orientation == "landscape")
@@ -544,7 +555,7 @@ class _FormSheet:
         if self.fields:
             self._block()
         if layout.table:
-            self._table(chain(head, rest), getter)
+            self._table()
         if layout.footer_fields:
             values = {**spec.header, **(spec.footer or {})}
             self._line(self._field_text(layout.footer_fields, values), self.formats(valign="vcenter"), 22)
@@ -560,11 +571,10 @@ class _FormSheet:
                 widths.append(min(max(label_width, 10.0), 24.0) if index % 2 == 0 else 22.0)
         return widths + [12.0] * (self.n_cols - len(widths))
 
-    def _merge(self, first_col: int, last_col: int, fmt: Format, row: int | None = None) -> None:
-        """Merge cells of ``row``; the caller then writes the first cell with a typed write."""
-        row = self.row if row is None else row
+    def _merge(self, first_col: int, last_col: int, fmt: Format) -> None:
+        """Merge cells of the current row; the caller then fills the first one with a typed write."""
         if last_col > first_col:
-            self.ws.merge_range(row, first_col, row, last_col, "", fmt)
+            self.ws.merge_range(self.row, first_col, self.row, last_col, "", fmt)
 
     def _line(self, text: str, fmt: Format, height: float) -> None:
         self._merge(0, self.n_cols - 1, fmt)
@@ -580,22 +590,23 @@ class _FormSheet:
     def _block(self) -> None:
         """Label/value pairs in a bordered grid, ``fields_per_row`` pairs per row."""
         slots = self.layout.fields_per_row
-        lines: list[list[list[Any]]] = []  # each item: [field, first_col, last_col]
+        lines: list[list[tuple[Field, int, int]]] = []  # (field, first slot, slots taken)
         used = slots  # forces a new line for the first field
         for f in self.fields:
             span = min(max(f.span, 1), slots)
             if used + span > slots:
                 lines.append([])
                 used = 0
-            lines[-1].append([f, 2 * used, 2 * (used + span) - 1])
+            lines[-1].append((f, used, span))
             used += span
-        for line in lines:
-            line[-1][2] = self.n_cols - 1  # the last value reaches the right edge
 
         label_fmt = self.formats(bold=True, bg_color="#F2F2F2", align="center", **_CELL)
         for line in lines:
             height = 1
-            for f, first_col, last_col in line:
+            for position, (f, slot, span) in enumerate(line):
+                first_col = 2 * slot
+                # The last value of a line reaches the right edge.
+                last_col = self.n_cols - 1 if position == len(line) - 1 else first_col + 2 * span - 1
                 value = self.spec.header.get(f.key)
                 column = f.column
                 value_fmt = self.formats.cell(column.kind, align="left", **_CELL)
@@ -611,7 +622,7 @@ class _FormSheet:
         if self.layout.table:
             self.row += 1
 
-    def _table(self, rows: Iterable[RowData], getter: Getter) -> None:
+    def _table(self) -> None:
         columns = self.layout.table
         header_fmt = self.formats(**_HEADER_STYLE)
         for col, column in enumerate(columns):
@@ -624,7 +635,7 @@ class _FormSheet:
         limit = MAX_DATA_ROWS + 1 - self.row - trailing
         formats = [self.formats.cell(c.kind, **_CELL) for c in columns]
         writers = [_cell_writer(c, f) for c, f in zip(columns, formats)]
-        count = _write_rows(self.ws, rows, getter, writers, self.row, limit)
+        count = _write_rows(self.ws, chain(self.head, self.rest), self.getter, writers, self.row, limit)
         self.row += count
         for _ in range(max(self.layout.min_table_rows - count, 0)):
             for col, fmt in enumerate(formats):

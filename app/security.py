@@ -68,6 +68,7 @@ class ConsoleSecurityManager(SecurityManager):
     user_model = ConsoleUser
     userdbmodelview = ConsoleUserDBModelView
     userinfoeditview = ConsoleUserInfoEditView
+    userstatschartview = None  # FAB's chart loads Google Charts from the internet
 
     # --- permissions, loaded once per request -------------------------------
     def _permission_set(self, user) -> frozenset:

@@ -26,9 +26,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
-import warnings
-from datetime import date, datetime, timedelta
-from decimal import Decimal
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -138,9 +136,7 @@ def reset_peak_rss() -> None:
 
 
 def child(mode: str, n_rows: int, db_path: str, trace: bool) -> dict[str, float]:
-    warnings.filterwarnings("ignore", category=sa.exc.SAWarning)  # SQLite Decimal emulation notice
-    excel = load_excel()
-    import xlsxwriter  # noqa: F401  (imported before the baseline)
+    excel = load_excel()  # imports xlsxwriter too, before the memory baseline
 
     engine = sa.create_engine(f"sqlite:///{db_path}")
     query = sa.select(visits).where(visits.c.id <= n_rows).order_by(visits.c.id)
@@ -220,11 +216,12 @@ def main() -> None:
             + (f" {r['traced_peak_mb']:>15.2f}" if args.tracemalloc else "")
         )
 
-    def ratios(hi: dict[str, float], lo: dict[str, float], time_per: tuple[float, float]) -> str:
+    def ratios(hi: dict[str, float], lo: dict[str, float], hi_rows: int, lo_rows: int) -> str:
+        time_label = "time/row" if hi_rows != lo_rows else "time"
         text = (
             f"peak RSS x{ratio(hi['peak_rss_mb'], lo['peak_rss_mb'])}"
             f"   RSS growth x{ratio(hi['rss_growth_mb'], lo['rss_growth_mb'])}"
-            f"   time{'/row' if time_per != (1, 1) else ''} x{ratio(hi['seconds'] / time_per[0], lo['seconds'] / time_per[1])}"
+            f"   {time_label} x{ratio(hi['seconds'] / hi_rows, lo['seconds'] / lo_rows)}"
         )
         if args.tracemalloc:
             text += f"   traced peak x{ratio(hi['traced_peak_mb'], lo['traced_peak_mb'])}"
@@ -232,10 +229,10 @@ def main() -> None:
 
     print(f"\nratios, {large:,} rows vs {small:,} ({large / small:g}x the rows); flat memory means ~1:")
     for mode in modes:
-        print(f"  {mode:<10} {ratios(results[(mode, large)], results[(mode, small)], (large, small))}")
+        print(f"  {mode:<10} {ratios(results[(mode, large)], results[(mode, small)], large, small)}")
     if "naive" in modes:
         print(f"\nnaive / streaming, both at {large:,} rows:")
-        print(f"  {'':<10} {ratios(results[('naive', large)], results[('streaming', large)], (1, 1))}")
+        print(f"  {'':<10} {ratios(results[('naive', large)], results[('streaming', large)], large, large)}")
 
 
 if __name__ == "__main__":

@@ -45,8 +45,15 @@ class ConsoleUser(User):
     )
     department = relationship(Department, foreign_keys=[department_id])
 
+    def get_full_name(self) -> str:
+        """Chinese order, family name first (王明); Latin names keep "First Last"."""
+        first, last = self.first_name or "", self.last_name or ""
+        if (first + last).isascii():
+            return f"{first} {last}".strip() or self.username
+        return f"{last}{first}" or self.username
+
     def __repr__(self) -> str:
-        return f"{self.last_name or ''}{self.first_name or ''}" or self.username
+        return self.get_full_name()
 
     def department_tree_ids(self) -> frozenset[int]:
         """The user's department and every department below it (cached per request)."""

@@ -374,6 +374,22 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
     def response_422(self, message=None):
         return super().response_422(message=translate_messages(message))
 
+    # FAB answers these in fixed English; clients of this console read Chinese.
+    def response_400(self, message=None):
+        return self.response(400, message=translate_messages(message) or _("请求参数不正确"))
+
+    def response_401(self):
+        return self.response(401, message=_("未登录或登录已过期"))
+
+    def response_403(self):
+        return self.response(403, message=_("没有权限"))
+
+    def response_404(self):
+        return self.response(404, message=_("未找到"))
+
+    def response_500(self, message=None):
+        return self.response(500, message=_("系统错误，请稍后重试"))
+
     def pre_add(self, item):
         prepare_new_row(item, g.user)
         self._validate(item)

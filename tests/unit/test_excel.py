@@ -171,7 +171,10 @@ def test_sqlalchemy_core_rows_with_yield_per():
     with engine.begin() as conn:
         conn.execute(
             table.insert(),
-            [{"id": i, "name": f"=客户{i}", "visited_on": date(2026, 1, i % 28 + 1), "active": i % 2 == 0} for i in range(1, 2501)],
+            [
+                {"id": i, "name": f"=客户{i}", "visited_on": date(2026, 1, i % 28 + 1), "active": i % 2 == 0}
+                for i in range(1, 2501)
+            ],
         )
     columns = [
         XlsxColumn("id", "编号", "int"),
@@ -185,8 +188,9 @@ def test_sqlalchemy_core_rows_with_yield_per():
     assert count == 2500
     assert [c.value for c in ws[2]] == [1, "=客户1", datetime(2026, 1, 2), "否"]
     assert ws.max_row == 2501
+    reordered = query.with_only_columns(table.c.active, table.c.name, table.c.visited_on, table.c.id)
     with engine.connect() as conn:  # RowMapping objects are read by key
-        count, ws = export(conn.execute(query.with_only_columns(table.c.active, table.c.name, table.c.visited_on, table.c.id)).mappings(), columns=columns)
+        count, ws = export(conn.execute(reordered).mappings(), columns=columns)
     assert [c.value for c in ws[2]] == [1, "=客户1", datetime(2026, 1, 2), "否"]
 
 
