@@ -2,6 +2,7 @@
 from flask_babel import lazy_gettext as _l
 
 from app.views import customers as cust
+from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.users import HandoverView
 
@@ -28,3 +29,5 @@ def register_views(appbuilder) -> None:
                 cust.DevelopmentPlanApi, cust.ArchiveLoanApi, DepartmentApi):
         appbuilder.add_api(api)
     appbuilder.add_view_no_menu(HandoverView)
+    appbuilder.add_view_no_menu(ExportJobView)
+    appbuilder.add_api(ExportJobApi)

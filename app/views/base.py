@@ -5,10 +5,12 @@ row scope on every exit (ScopedInterface + 404 on actions), owner/department fro
 signed-in user, one FAB action per workflow step (`can_<step>`), the owner-only edit
 rule, stale-form detection, Chinese validation messages, and the §8 API extras.
 """
-from flask import abort, flash, g, redirect, request, url_for
+import tempfile
+
+from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.api import safe
+from flask_appbuilder.api import get_list_schema, rison, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,11 +20,18 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
 
+from flask_appbuilder.urltools import get_filter_args, get_order_args
+
 from app.errors import RowRejected
+from app.export import (ExportJob, count_rows, export_columns, export_filename,
+                        export_statement, start_background_export, too_many, write_export)
 from app.models.base import OWNED
 from app.scope import ScopedInterface, in_scope
 from app.security import FULL, READ
+from app.timeutil import today_cn
 from app.workflow import TransitionError, available, fire, history
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 DEFAULT_ACCESS = {
     OWNED: {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": READ},
@@ -34,6 +43,45 @@ API_PERMISSIONS = {"can_list": "can_get", "can_show": "can_get", "can_add": "can
 
 def model_of(view):
     return view.datamodel.obj
+
+
+def export_names(columns, fieldsets=None) -> list[str]:
+    """Export columns: the list's, then the show view's (dotted API names → relation)."""
+    names = list(columns or [])
+    for _title, spec in fieldsets or []:
+        names.extend(spec.get("fields", []))
+    return list(dict.fromkeys(n.split(".")[0] for n in names))
+
+
+def export_response(view, filters, order_column, order_direction, names, api: bool):
+    """Stream the filtered, sorted, scoped list as .xlsx, or hand it to a background job."""
+    model, session = model_of(view), view.datamodel.session
+    total = count_rows(view.datamodel, filters)
+    if too_many(total):
+        message = _("共 %(n)d 行，超过 Excel 单表上限 1,048,575 行，请缩小筛选范围后再导出", n=total)
+        if api:
+            return view.response_422(message=message)
+        flash(message, "danger")
+        return redirect(url_for(f"{view.endpoint}.list"))
+    columns, joins = export_columns(model, names, view.label_columns)
+    statement = export_statement(view.datamodel, filters, order_column, order_direction,
+                                 columns, joins)
+    title = str(model.label or model.__tablename__)
+    filename = export_filename(title, today_cn())
+    if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
+        job = ExportJob(user_id=g.user.id, title=title, filename=filename, total=total)
+        session.add(job)
+        session.commit()
+        start_background_export(current_app._get_current_object(), session.get_bind(),
+                                job.id, statement, columns, title, total)
+        if api:
+            return view.response(202, token=job.token, total=total,
+                                 status_url=url_for("ExportJobApi.status", token=job.token))
+        return redirect(url_for("ExportJobView.status", token=job.token))
+    fh = tempfile.TemporaryFile()
+    write_export(session, statement, columns, title, fh, total=total)
+    fh.seek(0)
+    return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
 def edit_refusal(obj, user) -> str | None:
@@ -161,6 +209,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
     """Base of every register's web view."""
 
     show_template = "register/show.html"
+    list_template = "register/list.html"
     runs_steps = False
 
     def __init_subclass__(cls, **kwargs):
@@ -232,6 +281,18 @@ class RegisterView(_RegisterDeclarations, ModelView):
         """Register-specific rules; return a RowRejected or None."""
         return getattr(item, "validate", lambda: None)()
 
+    # --- 导出 Excel -----------------------------------------------------------
+    @expose("/export_xlsx/")
+    @has_access
+    def export_xlsx(self):
+        """All rows of the current filters and sort (paging ignored), in the viewer's scope."""
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        filters = self._filters.get_joined_filters(self._base_filters)
+        order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
+        names = export_names(self.list_columns,
+                             self.show_fieldsets or [("", {"fields": self.show_columns})])
+        return export_response(self, filters, order[0], order[1], names, api=False)
+
     # --- routes that FAB leaves unscoped or GET-mutable --------------------
     @expose("/edit/<pk>", methods=["GET", "POST"])
     @has_access
@@ -293,6 +354,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("endpoint", self.endpoint)
+        kwargs.setdefault("view_permission", self.class_permission_name)
         pk = kwargs.get("pk")
         if template == self.show_template and pk is not None:
             item = self.datamodel.get(pk, self._base_filters)
@@ -467,6 +529,22 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
             {"step": h.step, "from": h.from_state, "to": h.to_state,
              "user": h.user.username, "at": h.at.isoformat(), "comment": h.comment}
             for h in history(self.datamodel.session, item)]
+
+    # --- DESIGN.md §8: GET /export.xlsx?q=<rison> --------------------------
+    @expose("/export.xlsx", methods=["GET"])
+    @protect()
+    @safe
+    @rison(get_list_schema)
+    @permission_name("export_xlsx")
+    def export_xlsx(self, **kwargs):
+        args = kwargs.get("rison", {})
+        filters = self._handle_filters_args(args)
+        order_column = args.get("order_column") or (self.base_order or ("", ""))[0]
+        order_direction = args.get("order_direction") or (self.base_order or ("", ""))[1]
+        if order_column and order_column not in self.order_columns:
+            return self.response_400(message=_("不能按该列排序：%(c)s", c=order_column))
+        names = export_names(self.list_columns, [("", {"fields": self.show_columns})])
+        return export_response(self, filters, order_column, order_direction, names, api=True)
 
     # --- DESIGN.md §8: POST /<id>/transition/<name> ------------------------
     @expose("/<int:pk>/transition/<name>", methods=["POST"])

@@ -1,0 +1,171 @@
+"""List export: a view's columns, filters, sort and row scope → one streamed .xlsx.
+
+The rows come from the same query the list runs (ScopedInterface.apply_all: the user's
+filters, sort and row scope), narrowed to plain columns and read with yield_per as Core
+rows, never ORM objects. Headers and enum labels come from the model's declarations.
+Exports above EXPORT_BACKGROUND_ROWS run in a background thread as an ExportJob.
+"""
+import os
+import threading
+import uuid
+from dataclasses import dataclass
+
+from flask_appbuilder import Model
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.orm import Session, aliased, relationship
+
+from app.excel import MAX_DATA_ROWS, XlsxColumn, write_list
+from app.timeutil import now_cn
+
+YIELD_PER = 1000
+
+
+@dataclass
+class ExportColumn:
+    xlsx: XlsxColumn
+    expression: object
+
+
+def _kind(sql_type) -> str:
+    if isinstance(sql_type, Boolean):
+        return "bool"
+    if isinstance(sql_type, DateTime):
+        return "datetime"
+    if isinstance(sql_type, Date):
+        return "date"
+    if isinstance(sql_type, Numeric):
+        return "money" if getattr(sql_type, "scale", None) == 2 else "decimal"
+    if isinstance(sql_type, Integer):
+        return "int"
+    return "text"
+
+
+def display_expression(model, alias):
+    """How a related row is named in a cell: model.display_sql(alias), else its name."""
+    if hasattr(model, "display_sql"):
+        return model.display_sql(alias)
+    return getattr(alias, "name", alias.id)
+
+
+def export_columns(model, names, labels) -> tuple[list[ExportColumn], list]:
+    """Columns for `names` (the view's list and show columns) and the joins they need."""
+    mapper = model.__mapper__
+    columns, joins = [], []
+    for name in dict.fromkeys(names):
+        label = str(labels.get(name, name))
+        if name in mapper.relationships:
+            rel = mapper.relationships[name]
+            if rel.uselist:
+                continue
+            alias = aliased(rel.mapper.class_)
+            local = list(rel.local_columns)[0]
+            joins.append((alias, getattr(model, local.key) == alias.id))
+            columns.append(ExportColumn(XlsxColumn(name, label),
+                                        display_expression(rel.mapper.class_, alias)))
+        elif name in mapper.columns:
+            column = mapper.columns[name]
+            choices = dict(model.enums.get(name) or {})
+            if name == "status" and model.workflow is not None:
+                choices = dict(model.workflow.states)
+            if choices:
+                xlsx = XlsxColumn(name, label, "enum", {k: str(v) for k, v in choices.items()})
+            else:
+                xlsx = XlsxColumn(name, label, _kind(column.type))
+            columns.append(ExportColumn(xlsx, getattr(model, name)))
+        elif hasattr(getattr(model, name, None), "__clause_element__"):  # a hybrid property
+            expression = getattr(model, name)
+            kind = _kind(getattr(expression, "type", None))
+            columns.append(ExportColumn(XlsxColumn(name, label, kind), expression))
+    return columns, joins
+
+
+def export_statement(datamodel, filters, order_column, order_direction, columns, joins):
+    """The list's own query (filters, sort, row scope), narrowed to the export columns."""
+    query = datamodel.apply_all(datamodel.session.query(datamodel.obj), filters,
+                                order_column or "", order_direction or "")
+    query = query.with_entities(*[c.expression for c in columns])
+    for alias, onclause in joins:
+        query = query.outerjoin(alias, onclause)
+    if not order_column:
+        query = query.order_by(datamodel.obj.id)
+    return query.statement
+
+
+def count_rows(datamodel, filters) -> int:
+    return datamodel.query_count(datamodel.session.query(datamodel.obj), filters)
+
+
+def write_export(session, statement, columns, title, fileobj, total=None, progress=None) -> int:
+    result = session.execute(statement, execution_options={"yield_per": YIELD_PER})
+    try:
+        return write_list(fileobj, title, [c.xlsx for c in columns], result, total=total,
+                          progress=progress)
+    finally:
+        result.close()
+
+
+def export_filename(title, day) -> str:
+    return f"{title}_{day:%Y%m%d}.xlsx"
+
+
+# --------------------------------------------------------------------------
+# Background exports
+# --------------------------------------------------------------------------
+class ExportJob(Model):
+    """A long export running in the background; the file lands in EXPORT_DIR."""
+
+    __tablename__ = "export_job"
+    STATES = {"running": _l("导出中"), "done": _l("已完成"), "failed": _l("失败")}
+
+    id = Column(Integer, primary_key=True)
+    token = Column(String(36), unique=True, nullable=False, default=lambda: str(uuid.uuid4()))
+    user_id = Column(Integer, ForeignKey("ab_user.id"), nullable=False, index=True)
+    user = relationship("ConsoleUser")
+    title = Column(String(200), nullable=False)
+    filename = Column(String(300), nullable=False)
+    status = Column(String(20), nullable=False, default="running")
+    total = Column(Integer, nullable=False, default=0)
+    done_rows = Column(Integer, nullable=False, default=0)
+    error = Column(Text)
+    created_on = Column(DateTime, nullable=False, default=now_cn)
+    finished_on = Column(DateTime)
+
+    def path(self, export_dir) -> str:
+        return os.path.join(export_dir, f"{self.token}.xlsx")
+
+
+def start_background_export(app, engine, job_id, statement, columns, title, total):
+    """Write the file in a thread with its own session; progress goes to the job row."""
+
+    def run():
+        with app.app_context(), Session(engine) as session:
+            job = session.get(ExportJob, job_id)
+            export_dir = app.config["EXPORT_DIR"]
+            os.makedirs(export_dir, exist_ok=True)
+            path = job.path(export_dir)
+
+            def progress(n):
+                with Session(engine) as s:
+                    s.query(ExportJob).filter_by(id=job_id).update({"done_rows": n})
+                    s.commit()
+            try:
+                with open(path + ".part", "wb") as fh:
+                    rows = write_export(session, statement, columns, title, fh, total=total,
+                                        progress=progress)
+                os.replace(path + ".part", path)
+                job.status, job.done_rows = "done", rows
+            except Exception as e:  # the user sees why on the job page
+                if os.path.exists(path + ".part"):
+                    os.remove(path + ".part")
+                job.status, job.error = "failed", str(e)
+            job.finished_on = now_cn()
+            session.commit()
+
+    thread = threading.Thread(target=run, name=f"export-{job_id}", daemon=True)
+    thread.start()
+    return thread
+
+
+def too_many(total: int) -> bool:
+    return total > MAX_DATA_ROWS
