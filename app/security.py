@@ -25,7 +25,7 @@ ROLE_LABELS = {
 
 # Permission bundles a view grants to a role (see RegisterView.role_access).
 READ = ("can_list", "can_show", "can_get", "can_info", "can_export_xlsx")
-WRITE = READ + ("can_add", "can_edit", "can_post", "can_put")
+WRITE = READ + ("can_add", "can_edit", "can_post", "can_put", "can_import_xlsx")
 FULL = WRITE + ("can_delete",)
 PERSONAL = ("can_userinfo", "resetmypassword", "can_this_form_get", "can_this_form_post",
             "userinfoedit")

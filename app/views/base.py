@@ -23,6 +23,8 @@ from wtforms.validators import DataRequired, Optional
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 
 from app.errors import RowRejected
+from app.rows import (clean_blank_choices, edit_refusal, inherit_owner, prepare_new_row,
+                      related_out_of_scope, unique_conflict)
 from app.export import (ExportJob, count_rows, export_columns, export_filename,
                         export_statement, start_background_export, too_many, write_export)
 from app.models.base import OWNED
@@ -82,78 +84,6 @@ def export_response(view, filters, order_column, order_direction, names, api: bo
     write_export(session, statement, columns, title, fh, total=total)
     fh.seek(0)
     return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
-
-
-def edit_refusal(obj, user) -> str | None:
-    """Why this user may not edit or delete this row now, or None."""
-    flow = getattr(obj, "workflow", None)
-    if flow is None:
-        return None
-    if obj.status not in flow.editable:
-        return _("“%(state)s”状态的记录不能修改", state=flow.state_label(obj.status))
-    if obj.owner_id != getattr(user, "id", None):
-        return _("只有经办人本人可以修改草稿或退回的记录")
-    return None
-
-
-def related_out_of_scope(session, model, payload: dict, columns) -> RowRejected | None:
-    """A related id the user may not see is refused as if it did not exist (DESIGN.md §8)."""
-    mapper = sa_inspect(model)
-    for name in columns:
-        rel = mapper.relationships.get(name)
-        if rel is None or rel.uselist or name not in payload or payload[name] in (None, ""):
-            continue
-        target = session.get(rel.mapper.class_, payload[name])
-        if target is None or not in_scope(target):
-            label = getattr(model, "field_labels", {}).get(name, name)
-            return RowRejected(_("所选的%(label)s不存在", label=label), name)
-    return None
-
-
-def unique_conflict(session, obj) -> RowRejected | None:
-    """A duplicate of a unique column, found before the database refuses it."""
-    model = type(obj)
-    for column in model.__table__.columns:
-        if not column.unique or column.primary_key:
-            continue
-        value = getattr(obj, column.key, None)
-        if value in (None, ""):
-            continue
-        query = select(model.id).where(getattr(model, column.key) == value)
-        if obj.id is not None:
-            query = query.where(model.id != obj.id)
-        with session.no_autoflush:
-            if session.execute(query.limit(1)).first():
-                label = getattr(model, "field_labels", {}).get(column.key, column.key)
-                return RowRejected(_("%(label)s“%(value)s”已存在", label=label, value=value),
-                                   column.key)
-    return None
-
-
-def inherit_owner(obj) -> bool:
-    """Rows about a customer belong to the customer's owner (model.owner_from)."""
-    source = getattr(obj, obj.owner_from) if getattr(obj, "owner_from", None) else None
-    if source is None:
-        return False
-    obj.owner_id, obj.department_id = source.owner_id, source.department_id
-    return True
-
-
-def prepare_new_row(obj, user) -> None:
-    """Owner and department come from the signed-in user, whatever the input said."""
-    if not inherit_owner(obj):
-        obj.owner_id = user.id
-        obj.department_id = user.department_id
-    flow = getattr(obj, "workflow", None)
-    if flow is not None:
-        obj.status = flow.initial
-
-
-def clean_blank_choices(obj) -> None:
-    """An empty choice in a form means 'not set', stored as NULL."""
-    for column in getattr(obj, "enums", {}):
-        if getattr(obj, column, None) == "":
-            setattr(obj, column, None)
 
 
 def yes_no(value):
@@ -355,6 +285,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
     def render_template(self, template, **kwargs):
         kwargs.setdefault("endpoint", self.endpoint)
         kwargs.setdefault("view_permission", self.class_permission_name)
+        kwargs.setdefault("import_enabled", getattr(self, "import_spec", None) is not None)
         pk = kwargs.get("pk")
         if template == self.show_template and pk is not None:
             item = self.datamodel.get(pk, self._base_filters)

@@ -6,7 +6,11 @@ from wtforms.validators import Optional
 from app.models.customers import ArchiveLoan, Contact, Customer, DevelopmentPlan, Transaction
 from app.scope import ScopedInterface
 from app.security import FULL, READ, WRITE
+from app.importer import ImportSpec
 from app.views.base import RegisterApi, RegisterView
+from app.views.imports import ImportMixin
+from app.views.complaints import ComplaintView
+from app.views.grading import CustomerAbcMixin, GradeEvaluationView
 
 AUDIT = ["owner", "department", "created_on", "changed_on"]
 FINANCE_WRITES = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": WRITE}
@@ -19,8 +23,11 @@ def checkboxes(model, *columns, descriptions=None) -> dict:
             for c in columns}
 
 
-class ContactView(RegisterView):
+class ContactView(ImportMixin, RegisterView):
     datamodel = ScopedInterface(Contact)
+    import_spec = ImportSpec(Contact, ("customer", "name", "title", "phone", "email",
+                                       "is_decision_maker", "birthday", "hobbies",
+                                       "personality", "notes"), natural_key=("customer", "name"))
     list_title, show_title = _l("联系人列表"), _l("查看联系人")
     add_title, edit_title = _l("新增联系人"), _l("编辑联系人")
     list_columns = ["customer", "name", "title", "phone", "is_decision_maker", "owner"]
@@ -40,8 +47,11 @@ class ContactView(RegisterView):
     base_order = ("name", "asc")
 
 
-class TransactionView(RegisterView):
+class TransactionView(ImportMixin, RegisterView):
     datamodel = ScopedInterface(Transaction)
+    import_spec = ImportSpec(Transaction, ("customer", "date", "product", "amount", "profit",
+                                           "collected", "is_prepayment", "due_date", "notes"),
+                             natural_key=("customer", "date", "product", "amount"))
     role_access = FINANCE_WRITES
     list_title, show_title = _l("交易记录列表"), _l("查看交易记录")
     add_title, edit_title = _l("新增交易记录"), _l("编辑交易记录")
@@ -93,8 +103,11 @@ class ArchiveLoanView(RegisterView):
     base_order = ("due_on", "asc")
 
 
-class CustomerView(RegisterView):
+class CustomerView(ImportMixin, RegisterView):
     datamodel = ScopedInterface(Customer)
+    import_spec = ImportSpec(Customer, ("name", "customer_type", "industry", "scale", "address",
+                                        "phone", "cooperation", "is_key", "credit_rating",
+                                        "credit_limit", "notes"), natural_key=("name",))
     list_title, show_title = _l("客户档案列表"), _l("查看客户档案")
     add_title, edit_title = _l("新增客户"), _l("编辑客户档案")
     list_columns = ["code", "name", "customer_type", "cooperation", "is_key", "grade",
@@ -118,7 +131,8 @@ class CustomerView(RegisterView):
     }
     add_form_extra_fields = edit_form_extra_fields = checkboxes(
         Customer, "is_key", descriptions=description_columns)
-    related_views = [ContactView, TransactionView, DevelopmentPlanView, ArchiveLoanView]
+    related_views = [ContactView, TransactionView, DevelopmentPlanView, ArchiveLoanView,
+                     ComplaintView, GradeEvaluationView]
     base_order = ("code", "asc")
 
 
@@ -126,7 +140,7 @@ AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "
              "changed_on", "version"]
 
 
-class CustomerApi(RegisterApi):
+class CustomerApi(CustomerAbcMixin, RegisterApi):
     resource_name = "customer"
     datamodel = ScopedInterface(Customer)
     list_columns = show_columns = ["id", "code", "name", "customer_type", "industry", "scale",

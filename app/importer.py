@@ -1,0 +1,288 @@
+"""Excel import: a template to fill in, then an all-or-nothing upload.
+
+A register declares which columns it imports and what identifies a duplicate; the
+template, the cell conversion, the Chinese error list (row, column, message) and the
+single transaction come from here. Owner and department come from the importer (or
+from the customer, for rows about a customer), never from the file.
+"""
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import openpyxl
+from flask_babel import gettext as _
+from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, or_, select
+
+from app.errors import RowRejected
+from app.excel import XlsxColumn, write_list
+from app.rows import clean_blank_choices, prepare_new_row, unique_conflict
+from app.scope import scope_clause
+
+MAX_IMPORT_ROWS = 5000
+TRUE_WORDS = {"是", "true", "1", "yes", "y", "√"}
+FALSE_WORDS = {"否", "false", "0", "no", "n", "×"}
+
+
+@dataclass(frozen=True)
+class ImportProblem:
+    row: int  # the Excel row number the user sees
+    column: str  # the column's Chinese header
+    message: str
+
+    def __str__(self) -> str:
+        return _("第 %(row)d 行【%(column)s】：%(message)s", row=self.row, column=self.column,
+                 message=self.message)
+
+
+@dataclass(frozen=True)
+class ImportSpec:
+    model: type
+    columns: tuple[str, ...]  # in template order
+    natural_key: tuple[str, ...]  # what makes two rows the same record
+
+
+def _labels(spec):
+    return {c: str(spec.model.field_labels.get(c, c)) for c in spec.columns}
+
+
+def _relation(spec, column):
+    return spec.model.__mapper__.relationships.get(column)
+
+
+def template(spec) -> bytes:
+    """The header row (Chinese labels) plus a sheet of allowed values."""
+    labels = _labels(spec)
+    out = io.BytesIO()
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = str(spec.model.label)[:31]
+    sheet.append([labels[c] for c in spec.columns])
+    sheet.freeze_panes = "A2"
+    for i, column in enumerate(spec.columns, start=1):
+        sheet.column_dimensions[openpyxl.utils.get_column_letter(i)].width = \
+            max(12, 2 * len(labels[column]) + 4)
+    notes = workbook.create_sheet(_("填写说明"))
+    notes.append([_("列"), _("必填"), _("填写方式")])
+    for column in spec.columns:
+        notes.append([labels[column], _("是") if _required(spec.model, column) else "",
+                      _hint(spec.model, column)])
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _required(model, column) -> bool:
+    rel = model.__mapper__.relationships.get(column)
+    if rel is not None:
+        return not list(rel.local_columns)[0].nullable
+    col = model.__table__.c[column]
+    return not col.nullable and col.default is None
+
+
+def _hint(model, column) -> str:
+    if model.__mapper__.relationships.get(column) is not None:
+        return _("填写名称或编号（须为您可查看的记录）")
+    if column in model.enums:
+        return _("可选：") + "、".join(str(v) for v in model.enums[column].values())
+    kind = model.__table__.c[column].type
+    if isinstance(kind, Boolean):
+        return _("是 / 否")
+    if isinstance(kind, (Date, DateTime)):
+        return _("日期，如 2026-10-09")
+    if isinstance(kind, Numeric):
+        return _("数字，最多两位小数")
+    return _("文本")
+
+
+def _convert(model, column, value):
+    """Cell value → column value, or raise ValueError with a Chinese message."""
+    if isinstance(value, str):
+        value = value.strip()
+    if value in (None, ""):
+        return None
+    if column in model.enums:
+        choices = model.enums[column]
+        by_label = {str(label): key for key, label in choices.items()}
+        if str(value) in by_label:
+            return by_label[str(value)]
+        if str(value) in choices:
+            return str(value)
+        raise ValueError(_("应为以下之一：%(v)s", v="、".join(by_label)))
+    kind = model.__table__.c[column].type
+    if isinstance(kind, Boolean):
+        word = str(value).strip().lower()
+        if word in TRUE_WORDS or value is True:
+            return True
+        if word in FALSE_WORDS or value is False:
+            return False
+        raise ValueError(_("应填“是”或“否”"))
+    if isinstance(kind, (Date, DateTime)):
+        if isinstance(value, datetime):
+            return value if isinstance(kind, DateTime) else value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("/", "-"))
+        except ValueError:
+            raise ValueError(_("日期格式应为 YYYY-MM-DD")) from None
+        return parsed if isinstance(kind, DateTime) else parsed.date()
+    if isinstance(kind, Numeric):
+        try:
+            number = Decimal(str(value).replace(",", ""))
+        except InvalidOperation:
+            raise ValueError(_("应为数字")) from None
+        if not number.is_finite():
+            raise ValueError(_("应为数字"))
+        return number.quantize(Decimal("0.01")) if kind.scale == 2 else number
+    if isinstance(kind, Integer):
+        try:
+            return int(str(value))
+        except ValueError:
+            raise ValueError(_("应为整数")) from None
+    text = str(value)
+    if isinstance(kind, String) and kind.length and len(text) > kind.length:
+        raise ValueError(_("不能超过 %(n)d 个字", n=kind.length))
+    return text
+
+
+class _RelatedFinder:
+    """Finds a related row by name or code, only among rows the importer may see."""
+
+    def __init__(self, session, user):
+        self.session, self.user, self.cache = session, user, {}
+
+    def find(self, model, text):
+        key = (model, text)
+        if key not in self.cache:
+            conditions = [getattr(model, attr) == text for attr in ("name", "code")
+                          if hasattr(model, attr)]
+            self.cache[key] = self.session.scalars(
+                select(model).where(or_(*conditions), scope_clause(model, self.user))
+                .limit(2)).first()
+        return self.cache[key]
+
+
+def _read_rows(spec, fileobj) -> tuple[list[tuple[int, dict]], list[ImportProblem]]:
+    labels = _labels(spec)
+    try:
+        workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception:
+        return [], [ImportProblem(1, _("文件"), _("无法读取，请上传 .xlsx 格式的导入模板"))]
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = [str(v).strip() if v is not None else "" for v in next(rows, [])]
+    by_label = {label: column for column, label in labels.items()}
+    missing = [labels[c] for c in spec.columns if labels[c] not in header]
+    if missing:
+        return [], [ImportProblem(1, "、".join(missing), _("缺少这些列，请使用导入模板"))]
+    positions = {by_label[h]: i for i, h in enumerate(header) if h in by_label}
+    data = []
+    for number, values in enumerate(rows, start=2):
+        if values is None or all(v in (None, "") for v in values):
+            continue
+        data.append((number, {c: values[i] if i < len(values) else None
+                              for c, i in positions.items()}))
+        if len(data) > MAX_IMPORT_ROWS:
+            return [], [ImportProblem(number, _("文件"),
+                                      _("一次最多导入 %(n)d 行", n=MAX_IMPORT_ROWS))]
+    workbook.close()
+    if not data:
+        return [], [ImportProblem(2, _("文件"), _("没有数据行"))]
+    return data, []
+
+
+def import_file(session, spec, fileobj, user) -> tuple[int, list[ImportProblem]]:
+    """Import every row or none. Returns (rows imported, problems)."""
+    data, problems = _read_rows(spec, fileobj)
+    if problems:
+        return 0, problems
+    labels = _labels(spec)
+    finder, seen, objects = _RelatedFinder(session, user), {}, []
+    with session.no_autoflush:  # nothing reaches the database before every row is checked
+        _check_rows(session, spec, data, labels, finder, seen, objects, problems, user)
+    if problems:
+        session.rollback()
+        return 0, problems
+    try:
+        session.add_all(objects)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return len(objects), []
+
+
+def _check_rows(session, spec, data, labels, finder, seen, objects, problems, user):
+    model = spec.model
+    for number, raw in data:
+        values, row_ok = {}, True
+        for column in spec.columns:
+            rel = _relation(spec, column)
+            try:
+                if rel is not None:
+                    text = _convert_text(raw.get(column))
+                    value = finder.find(rel.mapper.class_, text) if text else None
+                    if text and value is None:
+                        raise ValueError(_("找不到“%(t)s”，或不在您的查看范围内", t=text))
+                else:
+                    value = _convert(model, column, raw.get(column))
+                if value is None and _required(model, column):
+                    raise ValueError(_("此项为必填项"))
+                values[column] = value
+            except ValueError as e:
+                problems.append(ImportProblem(number, labels[column], str(e)))
+                row_ok = False
+        if not row_ok:
+            continue
+        key = tuple(getattr(values.get(k), "id", values.get(k)) for k in spec.natural_key)
+        if key in seen:
+            problems.append(ImportProblem(number, labels[spec.natural_key[-1]],
+                                          _("与第 %(n)d 行重复", n=seen[key])))
+            continue
+        seen[key] = number
+        obj = model(**values)
+        prepare_new_row(obj, user)
+        clean_blank_choices(obj)
+        problem = unique_conflict(session, obj) or _natural_duplicate(session, spec, values) \
+            or obj.validate()
+        if problem:
+            problems.append(ImportProblem(number, labels.get(problem.field, _("整行")),
+                                          problem.message))
+            continue
+        objects.append(obj)
+
+
+def _convert_text(value):
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _natural_duplicate(session, spec, values) -> RowRejected | None:
+    model = spec.model
+    conditions = []
+    for column in spec.natural_key:
+        value = values.get(column)
+        rel = _relation(spec, column)
+        if rel is not None:
+            conditions.append(getattr(model, list(rel.local_columns)[0].key) ==
+                              getattr(value, "id", None))
+        else:
+            conditions.append(getattr(model, column) == value if value is not None
+                              else getattr(model, column).is_(None))
+    with session.no_autoflush:
+        exists = session.execute(select(model.id).where(*conditions).limit(1)).first()
+    if exists:
+        return RowRejected(_("系统中已有相同的记录"), spec.natural_key[-1])
+    return None
+
+
+def problems_workbook(problems) -> bytes:
+    """The error list as a sheet, for long lists."""
+    out = io.BytesIO()
+    write_list(out, _("导入错误"), [XlsxColumn("row", _("行号"), "int"),
+                                    XlsxColumn("column", _("列")),
+                                    XlsxColumn("message", _("问题"))],
+               [(p.row, p.column, p.message) for p in problems])
+    return out.getvalue()
