@@ -80,3 +80,18 @@ def clean_blank_choices(obj) -> None:
     for column in getattr(obj, "enums", {}):
         if getattr(obj, column, None) == "":
             setattr(obj, column, None)
+
+
+def check_may_change(obj, user) -> None:
+    refusal = edit_refusal(obj, user)
+    if refusal:
+        raise RowRejected(refusal)
+
+
+def check_before_save(session, obj) -> None:
+    """Every rule a row must pass before it is written; raises RowRejected."""
+    clean_blank_choices(obj)
+    inherit_owner(obj)
+    problem = unique_conflict(session, obj) or getattr(obj, "validate", lambda: None)()
+    if problem:
+        raise problem

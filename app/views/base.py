@@ -23,8 +23,8 @@ from wtforms.validators import DataRequired, Optional
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 
 from app.errors import RowRejected
-from app.rows import (clean_blank_choices, edit_refusal, inherit_owner, prepare_new_row,
-                      related_out_of_scope, unique_conflict)
+from app.rows import (check_before_save, check_may_change, edit_refusal, prepare_new_row,
+                      related_out_of_scope)
 from app.export import (ExportJob, count_rows, export_columns, export_filename,
                         export_statement, start_background_export, too_many, write_export)
 from app.models.base import OWNED
@@ -134,6 +134,18 @@ class _RegisterDeclarations:
         if cls.__dict__.get("class_permission_name") is None:
             cls.class_permission_name = model.__name__ + ("Api" if api else "")
 
+    # Hooks FAB calls on both the web view and the API.
+    def pre_add(self, item):
+        prepare_new_row(item, g.user)
+        self._validate(item)
+
+    def _validate(self, item):
+        """Every rule before a write; registers may extend it (and call super())."""
+        check_before_save(self.datamodel.session, item)
+
+    def pre_delete(self, item):
+        check_may_change(item, g.user)
+
 
 class RegisterView(_RegisterDeclarations, ModelView):
     """Base of every register's web view."""
@@ -182,34 +194,12 @@ class RegisterView(_RegisterDeclarations, ModelView):
         if item is not None:
             form.expected_version.data = item.version
 
-    def pre_add(self, item):
-        prepare_new_row(item, g.user)
-        self._validate(item)
-
     def pre_update(self, item):
-        refusal = edit_refusal(item, g.user)
-        if refusal:
-            raise RowRejected(refusal)
+        check_may_change(item, g.user)
         expected = getattr(item, "expected_version", None)
         if expected not in (None, "") and int(expected) != item.version:
             raise RowRejected(_("该记录已被他人修改，请刷新后重新编辑"))
         self._validate(item)
-
-    def pre_delete(self, item):
-        refusal = edit_refusal(item, g.user)
-        if refusal:
-            raise RowRejected(refusal)
-
-    def _validate(self, item):
-        clean_blank_choices(item)
-        inherit_owner(item)
-        problem = unique_conflict(self.datamodel.session, item) or self.validate_row(item)
-        if problem:
-            raise problem
-
-    def validate_row(self, item) -> RowRejected | None:
-        """Register-specific rules; return a RowRejected or None."""
-        return getattr(item, "validate", lambda: None)()
 
     # --- 导出 Excel -----------------------------------------------------------
     @expose("/export_xlsx/")
@@ -383,28 +373,9 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
     def response_500(self, message=None):
         return self.response(500, message=_("系统错误，请稍后重试"))
 
-    def pre_add(self, item):
-        prepare_new_row(item, g.user)
-        self._validate(item)
-
     def pre_update(self, item):
-        refusal = edit_refusal(item, g.user)
-        if refusal:
-            raise RowRejected(refusal)
+        check_may_change(item, g.user)
         self._validate(item)
-
-    def pre_delete(self, item):
-        refusal = edit_refusal(item, g.user)
-        if refusal:
-            raise RowRejected(refusal)
-
-    def _validate(self, item):
-        clean_blank_choices(item)
-        inherit_owner(item)
-        problem = unique_conflict(self.datamodel.session, item) or \
-            getattr(item, "validate", lambda: None)()
-        if problem:
-            raise problem
 
     def _rejected(self, e: RowRejected):
         self.datamodel.session.rollback()
