@@ -246,4 +246,6 @@ class ArchiveLoan(CustomerChildMixin, Model):
     def validate(self):
         if self.borrowed_on and self.due_on and self.due_on < self.borrowed_on:
             return RowRejected(_l("应还日期不能早于借出日期"), "due_on")
+        if self.borrowed_on is None and self.due_on and self.due_on < today_cn():
+            return RowRejected(_l("应还日期不能早于今天"), "due_on")
         return None

@@ -55,6 +55,11 @@ class ConsoleUser(User):
     def __repr__(self) -> str:
         return self.get_full_name()
 
+    @staticmethod
+    def display_sql(alias):
+        """The name in a SQL export cell: family name then given name (王明)."""
+        return alias.last_name + alias.first_name
+
     def department_tree_ids(self) -> frozenset[int]:
         """The user's department and every department below it (cached per request)."""
         if self.department_id is None:

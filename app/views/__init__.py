@@ -1,13 +1,18 @@
 """Every view and API of the console, registered in menu order."""
 from flask_babel import lazy_gettext as _l
 
+from app.views import complaints as cmp
 from app.views import customers as cust
+from app.views import grading as grad
 from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.users import HandoverView
 
 CUSTOMERS = ("Customers", _l("客户管理"), "fa-address-book")
 ORGANISATION = ("Organisation", _l("组织"), "fa-building")
+GRADING = ("Grading", _l("客户分级"), "fa-star")
+SERVICE = ("Service", _l("客户服务"), "fa-life-ring")
+SETTINGS = ("Settings", _l("系统设置"), "fa-cogs")
 
 
 def add(appbuilder, view, name, label, icon, category):
@@ -24,7 +29,19 @@ def register_views(appbuilder) -> None:
         "fa-road", CUSTOMERS)
     add(appbuilder, cust.ArchiveLoanView, "Archive loans", _l("资料借阅"), "fa-archive",
         CUSTOMERS)
+    add(appbuilder, cmp.ComplaintView, "Complaints", _l("客户投诉登记表"), "fa-bullhorn", SERVICE)
+    add(appbuilder, cmp.MyOverdueComplaintView, "My overdue complaints", _l("我的超期投诉"),
+        "fa-clock-o", SERVICE)
+    add(appbuilder, cmp.ComplaintStatsView, "Complaint statistics", _l("投诉月度统计"),
+        "fa-bar-chart", SERVICE)
+    add(appbuilder, cmp.ImprovementMeasureView, "Improvement measures", _l("整改措施"),
+        "fa-wrench", SERVICE)
+    grad.register(appbuilder, add, GRADING)  # issue 5: 等级评定, ABC 分析, 复评到期, 评级规则
     add(appbuilder, DepartmentView, "Departments", _l("部门"), "fa-sitemap", ORGANISATION)
+    add(appbuilder, cmp.WorkdayOverrideView, "Workday overrides", _l("工作日调整"),
+        "fa-calendar", SETTINGS)
+    for api in (cmp.ComplaintApi, cmp.ImprovementMeasureApi, cmp.WorkdayOverrideApi):
+        appbuilder.add_api(api)
     for api in (cust.CustomerApi, cust.ContactApi, cust.TransactionApi,
                 cust.DevelopmentPlanApi, cust.ArchiveLoanApi, DepartmentApi):
         appbuilder.add_api(api)

@@ -254,8 +254,9 @@ class RegisterView(_RegisterDeclarations, ModelView):
         return self.actions[name].func(items)
 
     # --- workflow ---------------------------------------------------------
-    def can_step(self, step: str) -> bool:
-        return self.appbuilder.sm.has_access(f"can_{step}", self.class_permission_name)
+    def can_step(self, permission: str) -> bool:
+        """fire() and available() ask with the permission name, can_<step>."""
+        return self.appbuilder.sm.has_access(permission, self.class_permission_name)
 
     def run_step(self, items, name):
         items = items if isinstance(items, list) else [items]

@@ -1,0 +1,226 @@
+"""客户分级 queries: suggested scores, ABC analysis, provisional reviews, yearly drafts.
+
+Every query is limited to the viewer's row scope (`scope_clause(Customer, user)`) and
+aggregated in SQL. Used by app/views/grading.py (web pages and REST endpoints).
+"""
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import RowRejected
+from app.models.customers import Customer, Transaction
+from app.models.grading import (CENT, DEFAULT_RULE, GRADE_FLOW, GradeEvaluation, active_rule,
+                                recompute)
+from app.models.org import ConsoleUser
+from app.scope import scope_clause
+from app.timeutil import today_cn
+
+HUNDRED = Decimal(100)
+BASIS = 10000  # ABC cut-offs are compared in basis points against integer cents
+
+
+def year_bounds(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year + 1, 1, 1)
+
+
+def _in_year(year: int):
+    start, end = year_bounds(year)
+    return and_(Transaction.date >= start, Transaction.date < end)
+
+
+def _cents(column):
+    """Money as integer cents: exact sums and comparisons on SQLite and PostgreSQL."""
+    return cast(func.round(column * 100), BigInteger)
+
+
+# --- suggested scores -------------------------------------------------------------
+def suggest_scores(session, year: int, user, customer_ids=None) -> dict[int, dict]:
+    """Suggested score_sales and score_payment per customer for `year`.
+
+    Over the customers in `user`'s scope with sales in the year (Σ transaction.amount > 0
+    for transactions dated in the year):
+
+    * score_sales = 100 × (n − r + 1) / n, where n is the number of those customers and r
+      the customer's rank by Σ amount, descending (RANK(): ties share a rank). The top
+      customer gets 100, the last 100 / n; a customer without sales in the year gets 0.
+    * score_payment = 100 × Σ collected / Σ amount of the year's transactions, at most
+      100 (prepayments); without sales in the year there is no suggestion (None).
+
+    Both are rounded half-up to 2 places. Returns {customer_id: {"score_sales": Decimal,
+    "score_payment": Decimal | None, "amount": Decimal, "collected": Decimal,
+    "rank": int | None, "ranked": int}}; customers of `customer_ids` without sales are
+    included with score_sales 0.
+    """
+    sales = (select(Transaction.customer_id.label("customer_id"),
+                    func.sum(_cents(Transaction.amount)).label("amount"),
+                    func.sum(_cents(Transaction.collected)).label("collected"))
+             .join(Customer, Customer.id == Transaction.customer_id)
+             .where(_in_year(year), scope_clause(Customer, user))
+             .group_by(Transaction.customer_id)
+             .having(func.sum(_cents(Transaction.amount)) > 0)
+             .subquery())
+    ranked = select(sales.c.customer_id, sales.c.amount, sales.c.collected,
+                    func.rank().over(order_by=sales.c.amount.desc()).label("r"),
+                    func.count().over().label("n"))
+    result = {}
+    for row in session.execute(ranked):
+        if customer_ids is not None and row.customer_id not in customer_ids:
+            continue
+        amount, collected = Decimal(row.amount), Decimal(row.collected)
+        sales_score = HUNDRED * (row.n - row.r + 1) / row.n
+        payment = min(HUNDRED, HUNDRED * collected / amount)
+        result[row.customer_id] = {
+            "score_sales": sales_score.quantize(CENT, rounding=ROUND_HALF_UP),
+            "score_payment": payment.quantize(CENT, rounding=ROUND_HALF_UP),
+            "amount": (amount / 100).quantize(CENT), "collected": (collected / 100).quantize(CENT),
+            "rank": int(row.r), "ranked": int(row.n)}
+    for customer_id in customer_ids or ():
+        result.setdefault(customer_id, {
+            "score_sales": Decimal("0.00"), "score_payment": None, "amount": Decimal("0.00"),
+            "collected": Decimal("0.00"), "rank": None, "ranked": None})
+    return result
+
+
+def fill_suggested(session, evaluation, user) -> None:
+    """Blank score_sales / score_payment of a new evaluation get the suggestion."""
+    if evaluation.score_sales not in (None, "") and evaluation.score_payment not in (None, ""):
+        return
+    customer_id = evaluation.customer.id if evaluation.customer else evaluation.customer_id
+    if customer_id is None or evaluation.year in (None, ""):
+        return
+    try:
+        year = int(evaluation.year)
+    except (TypeError, ValueError):
+        return
+    suggestion = suggest_scores(session, year, user, {customer_id})[customer_id]
+    for field in ("score_sales", "score_payment"):
+        if getattr(evaluation, field) in (None, ""):
+            setattr(evaluation, field, suggestion[field])
+
+
+# --- ABC analysis -------------------------------------------------------------------
+def abc_analysis(session, year: int, user, by_type: bool = False, rule=None) -> list[dict]:
+    """ABC analysis of `year` (DESIGN.md §4), ranked, accumulated and classed in SQL.
+
+    The customers in `user`'s scope with sales in the year (Σ amount of transactions dated
+    in the year, > 0), by amount descending, ties by name (then id). Window functions:
+    share = amount / SUM(amount) OVER (), cumulative = SUM(amount) OVER (ORDER BY amount
+    DESC, name ROWS UNBOUNDED PRECEDING) — the customer itself included. Class A when
+    cumulative ≤ abc_a or the customer is first, B when ≤ abc_b, else C (cut-offs of the
+    active rule). With by_type the windows are PARTITION BY customer_type: ranking and
+    shares within each type; rows are ordered by type, then amount.
+
+    Sums and comparisons are done on integer cents (exact on SQLite and PostgreSQL).
+    Answer: amount a decimal string with 2 places; share and cumulative_share floats in
+    0–1 rounded to 6 places.
+    """
+    rule = rule or active_rule(session)
+    abc_a = Decimal(str(rule.abc_a if rule else DEFAULT_RULE["abc_a"]))
+    abc_b = Decimal(str(rule.abc_b if rule else DEFAULT_RULE["abc_b"]))
+    sales = (select(Customer.id.label("id"), Customer.name.label("name"),
+                    Customer.customer_type.label("customer_type"),
+                    func.sum(_cents(Transaction.amount)).label("cents"))
+             .join(Transaction, Transaction.customer_id == Customer.id)
+             .where(_in_year(year), scope_clause(Customer, user))
+             .group_by(Customer.id, Customer.name, Customer.customer_type)
+             .having(func.sum(_cents(Transaction.amount)) > 0)
+             .subquery())
+    partition = [sales.c.customer_type] if by_type else None
+    order = [sales.c.cents.desc(), sales.c.name, sales.c.id]
+    total = func.sum(sales.c.cents).over(partition_by=partition)
+    running = func.sum(sales.c.cents).over(partition_by=partition, order_by=order,
+                                           rows=(None, 0))
+    position = func.row_number().over(partition_by=partition, order_by=order)
+    windowed = select(sales.c.id, sales.c.name, sales.c.customer_type, sales.c.cents,
+                      total.label("total"), running.label("running"),
+                      position.label("position")).subquery()
+    w = windowed.c
+    abc_class = case(
+        (w.position == 1, literal("A")),
+        (w.running * BASIS <= w.total * int(abc_a * BASIS), literal("A")),
+        (w.running * BASIS <= w.total * int(abc_b * BASIS), literal("B")),
+        else_=literal("C"))
+    query = select(w.id, w.name, w.customer_type, w.cents, w.total, w.running, w.position,
+                   abc_class.label("abc_class"))
+    query = query.order_by(*([w.customer_type] if by_type else []), w.cents.desc(), w.name,
+                           w.id)
+    rows = []
+    for row in session.execute(query):
+        total_cents = Decimal(row.total)
+        rows.append({
+            "id": row.id, "name": row.name, "customer_type": row.customer_type,
+            "amount": str((Decimal(row.cents) / 100).quantize(CENT)),
+            "share": round(float(Decimal(row.cents) / total_cents), 6),
+            "cumulative_share": round(float(Decimal(row.running) / total_cents), 6),
+            "abc_class": row.abc_class, "rank": int(row.position)})
+    return rows
+
+
+# --- provisional reviews ------------------------------------------------------------
+def reviews_due(session, user, within_days: int = 0, today: date | None = None) -> list[dict]:
+    """Customers in scope with a provisional grade whose review is due by today + N days.
+
+    days_overdue = today − grade_review_due (negative: days left). Most overdue first.
+    """
+    today = today or today_cn()
+    limit = today + timedelta(days=within_days)
+    rows = session.execute(
+        select(Customer.id, Customer.code, Customer.name, Customer.grade,
+               Customer.grade_review_due, ConsoleUser.id.label("owner_id"),
+               ConsoleUser.username, ConsoleUser.first_name, ConsoleUser.last_name)
+        .join(ConsoleUser, ConsoleUser.id == Customer.owner_id)
+        .where(Customer.grade_provisional.is_(True), Customer.grade_review_due.is_not(None),
+               Customer.grade_review_due <= limit, scope_clause(Customer, user))
+        .order_by(Customer.grade_review_due, Customer.name))
+    return [{"id": r.id, "code": r.code, "name": r.name, "grade": r.grade,
+             "grade_review_due": r.grade_review_due.isoformat(),
+             "days_overdue": (today - r.grade_review_due).days,
+             "owner": r.username, "owner_name": f"{r.last_name or ''}{r.first_name or ''}",
+             "owner_id": r.owner_id}
+            for r in rows]
+
+
+# --- yearly drafts --------------------------------------------------------------------
+class YearAlreadyBeingCreated(Exception):
+    """Another user created some of the same evaluations at the same moment."""
+
+
+def create_year(session, year: int, user) -> int:
+    """Draft evaluations for every customer in `user`'s scope without one for `year`.
+
+    Archived customers are skipped. Each draft belongs to the customer's owner (and
+    department), is scored with the active rule and carries the suggested sales and
+    payment scores. One transaction: all are created or none. Returns how many.
+    """
+    rule = active_rule(session)
+    if rule is None:
+        raise RowRejected(_l("没有启用的评级规则，请系统管理员先在“评级规则”中启用一条"))
+    has_one = select(GradeEvaluation.id).where(GradeEvaluation.customer_id == Customer.id,
+                                               GradeEvaluation.year == year).exists()
+    customers = session.execute(
+        select(Customer.id, Customer.owner_id, Customer.department_id)
+        .where(scope_clause(Customer, user), Customer.status != "archived", ~has_one)
+        .order_by(Customer.id)).all()
+    if not customers:
+        return 0
+    suggestions = suggest_scores(session, year, user, {c.id for c in customers})
+    try:
+        for c in customers:
+            evaluation = GradeEvaluation(
+                customer_id=c.id, year=year, owner_id=c.owner_id, department_id=c.department_id,
+                status=GRADE_FLOW.initial, rule=rule,
+                score_sales=suggestions[c.id]["score_sales"],
+                score_payment=suggestions[c.id]["score_payment"])
+            recompute(session, evaluation)
+            session.add(evaluation)
+        session.commit()
+    except IntegrityError as e:
+        session.rollback()
+        raise YearAlreadyBeingCreated() from e
+    except Exception:
+        session.rollback()
+        raise
+    return len(customers)

@@ -1,0 +1,416 @@
+"""客户投诉 family: complaint register, improvement measures, workday overrides,
+monthly statistics (web page and API) and overdue marking."""
+from flask import abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.api import safe
+from flask_appbuilder.models.filters import BaseFilter
+from flask_appbuilder.security.decorators import has_access, permission_name, protect
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
+from sqlalchemy import asc, desc
+from wtforms import BooleanField, DateTimeField
+from wtforms.validators import Optional
+
+from flask_appbuilder.fieldwidgets import DateTimePickerWidget
+
+from app.models.calendar import WorkdayOverride, calendar_warning
+from app.models.complaints import (CATEGORIES, Complaint, ImprovementMeasure, escalate,
+                                   month_bounds, monthly_stats, needs_escalation,
+                                   open_measure_for, overdue_counts)
+from app.scope import ScopedInterface, current_user
+from app.security import READ, WRITE
+from app.timeutil import now_cn, today_cn
+from app.views.paper_forms import ComplaintFormMixin
+from app.views.base import RegisterApi, RegisterView
+from app.workflow import TransitionError
+
+AUDIT = ["owner", "department", "created_on", "changed_on"]
+AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "created_on",
+             "changed_on", "version"]
+REFERENCE_ACCESS = {"Clerk": READ, "Supervisor": READ, "Executive": READ, "Finance": READ}
+# Complaints are records the policy keeps (投诉受理时同步记录): only admins delete them.
+COMPLAINT_ACCESS = {"Clerk": WRITE + ("can_escalate",), "Supervisor": WRITE + ("can_escalate",),
+                    "Executive": READ + ("can_escalate",), "Finance": READ}
+MEASURE_ACCESS = {"Clerk": WRITE, "Supervisor": WRITE, "Executive": READ, "Finance": READ}
+STATS_ACCESS = {role: ("can_list",) for role in ("Clerk", "Supervisor", "Executive", "Finance")}
+
+
+def _is_admin_of_calendar(appbuilder) -> bool:
+    return appbuilder.sm.has_access("can_add", "WorkdayOverride")
+
+
+def _warn_calendar(appbuilder) -> None:
+    """Admins are told when this or next year is not in the holidays package."""
+    message = calendar_warning()
+    if message and _is_admin_of_calendar(appbuilder):
+        flash(message, "warning")
+
+
+def _overdue_marks(marks) -> Markup:
+    return Markup(" ").join(Markup('<span class="label label-danger overdue">%s</span>')
+                            % escape(m) for m in (marks or []))
+
+
+class ComplaintInterface(ScopedInterface):
+    """Scoped, and complaints sort with received_at desc, id desc as tie-breakers, so the
+    default order is is_collective desc, received_at desc (collective complaints first)."""
+
+    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
+        if self.obj is not Complaint or order_column not in Complaint.__table__.columns:
+            return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
+        column = Complaint.__table__.columns[order_column]
+        direction = asc if order_direction == "asc" else desc
+        tie_breakers = [desc(c) for c in (Complaint.__table__.c.received_at,
+                                          Complaint.__table__.c.id) if c is not column]
+        return query.order_by(direction(column), *tie_breakers)
+
+
+class OverdueFilter(BaseFilter):
+    """Rows with a handling, escalation or follow-up deadline passed (API: opr=overdue)."""
+
+    name = _l("超期")
+    arg_name = "complaint_overdue"
+
+    def apply(self, query, value):
+        return query.filter(Complaint.overdue)
+
+
+class MyOverdueFilter(BaseFilter):
+    """My overdue complaints: overdue rows I own (API: opr=my_overdue)."""
+
+    name = _l("我的超期")
+    arg_name = "complaint_my_overdue"
+
+    def apply(self, query, value):
+        user = current_user()
+        return query.filter(Complaint.overdue, Complaint.owner_id == getattr(user, "id", None))
+
+
+# --- 整改措施 ------------------------------------------------------------------------
+class ImprovementMeasureView(RegisterView):
+    datamodel = ScopedInterface(ImprovementMeasure)
+    role_access = MEASURE_ACCESS
+    list_title, show_title = _l("整改措施列表"), _l("查看整改措施")
+    add_title, edit_title = _l("新增整改措施"), _l("编辑整改措施")
+    list_columns = ["source", "problem", "responsible", "due_date", "status", "verified_on",
+                    "owner"]
+    show_fieldsets = [
+        (_l("整改措施"), {"fields": ["source_type", "complaint", "survey_id", "problem",
+                                    "measure", "responsible", "due_date", "result", "status"]}),
+        (_l("完成与验证"), {"fields": ["finished_on", "verified_by", "verified_on"]}),
+        (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
+    ]
+    add_columns = edit_columns = ["source_type", "complaint", "survey_id", "problem", "measure",
+                                  "responsible", "due_date", "result"]
+    search_columns = ["source_type", "complaint", "responsible", "due_date", "status", "owner"]
+    description_columns = {
+        "survey_id": _l("来源为满意度调查时填写调查编号"),
+        "measure": _l("开始整改前须填写整改措施、责任人和完成期限"),
+    }
+    base_order = ("due_date", "asc")
+
+
+class ImprovementMeasureApi(RegisterApi):
+    resource_name = "improvement_measure"
+    datamodel = ScopedInterface(ImprovementMeasure)
+    role_access = MEASURE_ACCESS
+    list_columns = show_columns = ["id", "source", "source_type", "complaint.id",
+                                   "complaint.code", "survey_id", "problem", "measure",
+                                   "responsible", "due_date", "result", "finished_on",
+                                   "verified_by.id", "verified_by.username", "verified_on",
+                                   "status", *AUDIT_API]
+    add_columns = edit_columns = ImprovementMeasureView.add_columns
+    order_columns = ["due_date", "id", "status"]
+    search_columns = ["source_type", "complaint", "survey_id", "status", "due_date"]
+
+
+# --- 客户投诉登记表 --------------------------------------------------------------------
+COMPLAINT_LIST = ["code", "customer", "received_at", "category", "is_collective",
+                  "parties_count", "status", "due_at", "overdue_marks", "owner"]
+COMPLAINT_FIELDSETS = [
+    (_l("投诉登记"), {"fields": ["code", "customer", "received_at", "channel", "complainant",
+                                "contact_info", "parties_count", "is_collective", "category",
+                                "in_scope", "description", "handler", "status"]}),
+    (_l("期限"), {"fields": ["due_at", "escalate_due_at", "escalated_at", "followup_due_at",
+                            "overdue_marks"]}),
+    (_l("处理与回访"), {"fields": ["resolved_at", "resolution", "followed_up_at",
+                                  "followup_result", "satisfied"]}),
+    (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
+]
+COMPLAINT_ORDER = ["code", "received_at", "category", "is_collective", "parties_count", "status",
+                   "due_at"]
+COMPLAINT_FORM = ["customer", "received_at", "channel", "complainant", "contact_info",
+                  "parties_count", "category", "in_scope", "description", "handler"]
+COMPLAINT_SEARCH = ["code", "customer", "received_at", "channel", "category", "is_collective",
+                    "status", "due_at", "handler", "owner", "department"]
+COMPLAINT_DESCRIPTIONS = {
+    "received_at": _l("默认为当前时间；可改为实际受理时间，但不能晚于现在"),
+    "parties_count": _l("五户及以上针对同一事项同时投诉为集体投诉，按制度属重大投诉，优先处理"),
+    "category": _l("重大：当天处理、次个工作日内上报集团；一般：2个工作日内；"
+                   "无责任：当天；协助处理：范围内当天、范围外3个工作日内"),
+    "in_scope": _l("仅协助处理投诉适用：属商业广场范围内的当天答复，范围外的3个工作日内答复"),
+    "handler": _l("负责处理的人员或部门"),
+}
+COMPLAINT_FORMATTERS = {"overdue_marks": _overdue_marks}
+
+
+def _checkbox(model, column, description=""):
+    """Unticked means False (FAB would make a NOT NULL Boolean a required checkbox)."""
+    return BooleanField(model.field_labels[column], validators=[Optional()],
+                        description=description)
+
+
+def _received_at_field():
+    return DateTimeField(_l("受理时间"), format="%Y-%m-%d %H:%M:%S", default=now_cn,
+                         widget=DateTimePickerWidget(), validators=[Optional()],
+                         description=COMPLAINT_DESCRIPTIONS["received_at"])
+
+
+class _ComplaintActions:
+    """The routes both complaint lists offer: 上报集团 and 提出整改措施 (the same
+    permissions on both views, so neither startup prunes the other's)."""
+
+    def _can(self, permission: str) -> bool:
+        return self.appbuilder.sm.has_access(permission, self.class_permission_name)
+
+    @expose("/escalate/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("escalate")
+    def escalate(self, pk):
+        """上报集团 (policy 4.6.1)."""
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        try:
+            escalate(self.datamodel.session, item, g.user, self._can,
+                     comment=request.form.get("comment"))
+            flash(_("%(row)s：已上报集团", row=item), "success")
+        except TransitionError as e:
+            flash(f"{item}：{e.message}", "danger")
+        return redirect(url_for("ComplaintView.show", pk=pk))
+
+    @expose("/raise_measure/<int:pk>", methods=["POST"])
+    @has_access
+    @permission_name("show")
+    def raise_measure(self, pk):
+        """提出整改措施: a 待整改 measure linked to this complaint, opened for editing."""
+        item = self.datamodel.get(pk)
+        if item is None:
+            abort(404)
+        if not self.appbuilder.sm.has_access("can_add", "ImprovementMeasure"):
+            flash(_("您没有新增整改措施的权限"), "danger")
+            return redirect(url_for("ComplaintView.show", pk=pk))
+        session = self.datamodel.session
+        measure = open_measure_for(item, g.user)
+        session.add(measure)
+        session.commit()
+        flash(_("已为%(row)s新建整改措施，请填写整改措施、责任人和完成期限", row=item), "success")
+        return redirect(url_for("ImprovementMeasureView.edit", pk=measure.id))
+
+
+class ComplaintView(_ComplaintActions, RegisterView):
+    datamodel = ComplaintInterface(Complaint)
+    role_access = COMPLAINT_ACCESS
+    show_template = "complaint/show.html"
+    list_title, show_title = _l("客户投诉登记表"), _l("查看客户投诉")
+    add_title, edit_title = _l("登记客户投诉"), _l("编辑客户投诉")
+    list_columns = COMPLAINT_LIST
+    order_columns = COMPLAINT_ORDER
+    show_fieldsets = COMPLAINT_FIELDSETS
+    add_columns = edit_columns = COMPLAINT_FORM
+    add_form_extra_fields = {"received_at": _received_at_field(),
+                             "in_scope": _checkbox(Complaint, "in_scope",
+                                                   COMPLAINT_DESCRIPTIONS["in_scope"])}
+    edit_form_extra_fields = {"in_scope": _checkbox(Complaint, "in_scope",
+                                                    COMPLAINT_DESCRIPTIONS["in_scope"])}
+    search_columns = COMPLAINT_SEARCH
+    description_columns = COMPLAINT_DESCRIPTIONS
+    formatters_columns = COMPLAINT_FORMATTERS
+    related_views = [ImprovementMeasureView]
+    base_order = ("is_collective", "desc")
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["title"] = _overdue_title(self.datamodel.session, self.list_title)
+            _warn_calendar(self.appbuilder)
+        pk = kwargs.get("pk")
+        if template == self.show_template and pk is not None:
+            item = self.datamodel.get(pk, self._base_filters)
+            if item is not None:
+                kwargs["complaint"] = item
+                kwargs["can_escalate"] = self._can("can_escalate") and \
+                    needs_escalation(item) and item.escalated_at is None and \
+                    item.status != "closed"
+                kwargs["can_raise_measure"] = self.appbuilder.sm.has_access(
+                    "can_add", "ImprovementMeasure")
+        return super().render_template(template, **kwargs)
+
+
+def _overdue_title(session, title) -> str:
+    counts = overdue_counts(session, current_user())
+    if not counts["total"]:
+        return str(title)
+    if not counts["mine"]:
+        return _("%(title)s（超期 %(n)s 条）", title=title, n=counts["total"])
+    return _("%(title)s（超期 %(n)s 条，其中我的 %(mine)s 条）", title=title,
+             n=counts["total"], mine=counts["mine"])
+
+
+class MyOverdueComplaintView(_ComplaintActions, RegisterView):
+    """我的超期投诉: the complaints I own with a deadline passed. Rows open in ComplaintView."""
+
+    datamodel = ComplaintInterface(Complaint)
+    role_access = COMPLAINT_ACCESS
+    list_title, show_title = _l("我的超期投诉"), _l("查看客户投诉")
+    add_title, edit_title = _l("登记客户投诉"), _l("编辑客户投诉")
+    list_columns = COMPLAINT_LIST
+    order_columns = COMPLAINT_ORDER
+    show_fieldsets = COMPLAINT_FIELDSETS
+    add_columns = edit_columns = COMPLAINT_FORM
+    search_columns = COMPLAINT_SEARCH
+    formatters_columns = COMPLAINT_FORMATTERS
+    base_filters = [["id", MyOverdueFilter, None]]
+    base_order = ("is_collective", "desc")
+
+    @expose("/show/<pk>", methods=["GET"])
+    @has_access
+    def show(self, pk):
+        return redirect(url_for("ComplaintView.show", pk=pk))
+
+    @expose("/edit/<pk>", methods=["GET", "POST"])
+    @has_access
+    def edit(self, pk):
+        return redirect(url_for("ComplaintView.edit", pk=pk))
+
+    @expose("/add", methods=["GET", "POST"])
+    @has_access
+    def add(self):
+        return redirect(url_for("ComplaintView.add"))
+
+
+class ComplaintStatsView(BaseView):
+    """投诉月度统计 (policy 4.8.1): per category, with a month picker."""
+
+    route_base = "/complaintstats"
+    default_view = "list"
+    class_permission_name = "ComplaintStats"
+    role_access = STATS_ACCESS
+
+    @expose("/")
+    @has_access
+    def list(self):
+        month = request.args.get("month") or today_cn().strftime("%Y-%m")
+        bounds = month_bounds(month)
+        if bounds is None:
+            flash(_("月份格式应为 YYYY-MM"), "danger")
+            month = today_cn().strftime("%Y-%m")
+            bounds = month_bounds(month)
+        rows, total = monthly_stats(self.appbuilder.session, *bounds, user=current_user())
+        return self.render_template("complaint/stats.html", title=_("投诉月度统计"),
+                                    month=month, rows=rows, total=total,
+                                    categories=CATEGORIES)
+
+
+class ComplaintApi(ComplaintFormMixin, RegisterApi):
+    resource_name = "complaint"
+    datamodel = ComplaintInterface(Complaint)
+    role_access = COMPLAINT_ACCESS
+    list_columns = show_columns = [
+        "id", "code", "customer.id", "customer.name", "received_at", "channel", "complainant",
+        "contact_info", "parties_count", "is_collective", "category", "in_scope",
+        "description", "handler", "due_at", "escalate_due_at", "escalated_at", "resolved_at",
+        "resolution", "followup_due_at", "followed_up_at", "followup_result", "satisfied",
+        "status", "overdue", "overdue_handling", "overdue_escalation", "overdue_followup",
+        *AUDIT_API]
+    add_columns = edit_columns = COMPLAINT_FORM
+    order_columns = ["is_collective", "received_at", "due_at", "code", "id"]
+    search_columns = ["customer", "category", "channel", "status", "received_at",
+                      "is_collective", "code", "owner"]
+    search_filters = {"status": [OverdueFilter, MyOverdueFilter]}
+    base_order = ("is_collective", "desc")
+
+    @expose("/<int:pk>/transition/<name>", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def transition(self, pk, name):
+        """上报集团 runs beside the flow (it changes no state); every other name is a step."""
+        if name != "escalate":
+            return super().transition(pk, name)
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        body = request.get_json(silent=True) or {}
+        try:
+            escalate(self.datamodel.session, item, g.user,
+                     lambda perm: self.appbuilder.sm.has_access(perm, self.view_permission_name),
+                     comment=body.get("comment"))
+        except TransitionError as e:
+            return self.response(e.status, message=e.message)
+        item = self.datamodel.get(pk, self._base_filters)
+        return self.response(200, id=pk, result=self.show_model_schema.dump(item))
+
+    @expose("/stats", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def stats(self):
+        """GET /api/v1/complaint/stats?month=YYYY-MM (DESIGN.md §4, §8)."""
+        month = request.args.get("month") or today_cn().strftime("%Y-%m")
+        bounds = month_bounds(month)
+        if bounds is None:
+            return self.response_400(message=_("月份格式应为 YYYY-MM"))
+        rows, total = monthly_stats(self.datamodel.session, *bounds, user=current_user())
+        return self.response(200, month=month, result=rows, total=total)
+
+    @expose("/overdue", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def overdue(self):
+        """GET /api/v1/complaint/overdue: overdue counts in my scope (for the dashboard)."""
+        return self.response(200, result=overdue_counts(self.datamodel.session,
+                                                        current_user()))
+
+
+# --- 工作日调整 ------------------------------------------------------------------------
+class WorkdayOverrideView(RegisterView):
+    datamodel = ScopedInterface(WorkdayOverride)
+    role_access = REFERENCE_ACCESS
+    list_title, show_title = _l("工作日调整"), _l("查看工作日调整")
+    add_title, edit_title = _l("新增工作日调整"), _l("编辑工作日调整")
+    list_columns = ["date", "is_workday", "note", "owner", "changed_on"]
+    show_columns = ["date", "is_workday", "note", "owner", "created_on", "changed_on"]
+    add_columns = edit_columns = ["date", "is_workday", "note"]
+    add_form_extra_fields = edit_form_extra_fields = {
+        "is_workday": _checkbox(WorkdayOverride, "is_workday",
+                                _l("勾选为工作日（如调休上班），不勾选为休息日"))}
+    search_columns = ["date", "is_workday", "note"]
+    description_columns = {
+        "date": _l("该日按下面的设置计算，优先于国家法定节假日安排"),
+        "is_workday": _l("勾选为工作日（如调休上班），不勾选为休息日"),
+    }
+    base_order = ("date", "desc")
+
+    def render_template(self, template, **kwargs):
+        if template == self.list_template:
+            _warn_calendar(self.appbuilder)
+        return super().render_template(template, **kwargs)
+
+
+class WorkdayOverrideApi(RegisterApi):
+    resource_name = "workday_override"
+    datamodel = ScopedInterface(WorkdayOverride)
+    role_access = REFERENCE_ACCESS
+    list_columns = show_columns = ["id", "date", "is_workday", "note", "owner.username",
+                                   "created_on", "changed_on", "version"]
+    add_columns = edit_columns = ["date", "is_workday", "note"]
+    order_columns = ["date", "id"]
+    search_columns = ["date", "is_workday"]
+    base_order = ("date", "desc")
+
+
+__all__ = ["ComplaintApi", "ComplaintStatsView", "ComplaintView", "ImprovementMeasureApi",
+           "ImprovementMeasureView", "MyOverdueComplaintView", "WorkdayOverrideApi",
+           "WorkdayOverrideView"]

@@ -1,0 +1,460 @@
+"""客户分级 family: grading rules, 客户质量等级评定表, ABC 分析, 等级复评到期.
+
+Declarations on the shared bases, plus the endpoints of DESIGN.md §4/§8:
+
+* GET  /api/v1/customer/abc?year=YYYY[&by_type=1]            (CustomerAbcMixin)
+* GET  /api/v1/grade_evaluation/suggest?customer=<id>&year=YYYY
+* GET  /api/v1/grade_evaluation/reviews_due[?within_days=N]
+* POST /api/v1/grade_evaluation/create_year?year=YYYY          (can_create_year)
+* web: /gradeevaluationview/create_year (POST), /grading/abc/, /grading/reviews_due/
+"""
+import io
+
+from flask import Response, abort, flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.api import safe
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+from flask_appbuilder.security.decorators import has_access, permission_name, protect
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import extract, select
+from wtforms import BooleanField, IntegerField
+from wtforms.validators import DataRequired, Optional
+
+from app import grading
+from app.errors import RowRejected
+from app.models.customers import CUSTOMER_TYPES, Customer, Transaction
+from app.models.grading import (SCORE_FIELDS, THRESHOLD_FIELDS, WEIGHT_FIELDS, GradeEvaluation,
+                                GradingRule, active_rule, duplicate_problem, recompute,
+                                rule_delete_problem, rule_problem)
+from app.scope import ScopedInterface, in_scope, scope_clause
+from app.security import FULL, READ
+from app.timeutil import today_cn
+from app.views.base import RegisterApi, RegisterView
+
+AUDIT = ["owner", "department", "created_on", "changed_on"]
+AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "created_on",
+             "changed_on", "version"]
+RULE_ACCESS = {"Clerk": READ, "Supervisor": READ, "Executive": READ, "Finance": READ}
+EVALUATION_ACCESS = {"Clerk": FULL + ("can_create_year",),
+                     "Supervisor": FULL + ("can_create_year",),
+                     "Executive": READ, "Finance": READ}
+PAGE_ACCESS = {role: ("can_list", "can_export_xlsx")
+               for role in ("Clerk", "Supervisor", "Executive", "Finance")}
+RULE_COLUMNS = ["name", "active", *WEIGHT_FIELDS, *THRESHOLD_FIELDS, "abc_a", "abc_b",
+                "provisional_months", "notes"]
+EVALUATION_FORM = ["customer", "year", *SCORE_FIELDS]
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+class BadParameter(Exception):
+    def __init__(self, field, message):
+        super().__init__(str(message))
+        self.field, self.message = field, str(message)
+
+
+def year_parameter(value, default=None) -> int:
+    """?year=YYYY (blank: `default`, else the current year)."""
+    if value in (None, ""):
+        return default or today_cn().year
+    try:
+        year = int(str(value).strip())
+    except ValueError:
+        raise BadParameter("year", _("年份格式应为 YYYY")) from None
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise BadParameter("year", _("年份须在 %(a)s 到 %(b)s 之间", a=MIN_YEAR, b=MAX_YEAR))
+    return year
+
+
+def evaluation_year(value) -> int:
+    """The year of an evaluation: 2000 to next year (as GradeEvaluation.validate)."""
+    year = year_parameter(value)
+    latest = today_cn().year + 1
+    if not MIN_YEAR <= year <= latest:
+        raise BadParameter("year", _("评定年度须在 2000 年到 %(max)s 年之间", max=latest))
+    return year
+
+
+def flag_parameter(value) -> bool:
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def days_parameter(value) -> int:
+    if value in (None, ""):
+        return 0
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        raise BadParameter("within_days", _("天数须为整数")) from None
+    if not 0 <= days <= 366:
+        raise BadParameter("within_days", _("天数须在 0 到 366 之间"))
+    return days
+
+
+# --- 评级规则 -------------------------------------------------------------------------
+class _RuleChecks:
+    """One rule stays active; a rule in use or in force is not deleted."""
+
+    def _validate(self, item):
+        if item.id is None:
+            item.fill_defaults()
+        super()._validate(item)
+        problem = rule_problem(self.datamodel.session, item)
+        if problem:
+            raise problem
+
+    def pre_delete(self, item):
+        super().pre_delete(item)
+        problem = rule_delete_problem(self.datamodel.session, item)
+        if problem:
+            raise problem
+
+
+class GradingRuleView(_RuleChecks, RegisterView):
+    datamodel = ScopedInterface(GradingRule)
+    role_access = RULE_ACCESS
+    list_title, show_title = _l("评级规则列表"), _l("查看评级规则")
+    add_title, edit_title = _l("新增评级规则"), _l("编辑评级规则")
+    list_columns = ["name", "active", "weights_text", "abc_a", "abc_b", "provisional_months",
+                    "changed_on"]
+    show_fieldsets = [
+        (_l("规则"), {"fields": ["name", "active", "notes"]}),
+        (_l("六项评分的权重"), {"fields": list(WEIGHT_FIELDS)}),
+        (_l("等级分数线"), {"fields": list(THRESHOLD_FIELDS)}),
+        (_l("ABC 分析与临时等级"), {"fields": ["abc_a", "abc_b", "provisional_months"]}),
+        (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
+    ]
+    add_columns = edit_columns = RULE_COLUMNS
+    search_columns = ["name", "active"]
+    # Unticked means False (FAB would make a NOT NULL Boolean a required checkbox).
+    add_form_extra_fields = edit_form_extra_fields = {
+        "active": BooleanField(_l("启用"), default=True, validators=[Optional()])}
+    description_columns = {
+        "active": _l("启用一条规则会同时停用其他规则；新的评定表使用最新启用的规则"),
+        "weight_sales": _l("综合得分 = Σ 权重 × 评分 / Σ 权重"),
+        "threshold_a": _l("综合得分 ≥ A 级分数线为 A，≥ B 级为 B，≥ C 级为 C，其余为 D"),
+        "abc_a": _l("累计销售额占比 ≤ 此值为 A 类（0–1，默认 0.75）"),
+        "abc_b": _l("累计销售额占比 ≤ 此值为 B 类，其余为 C 类（默认 0.95）"),
+        "provisional_months": _l("新客户的临时等级在批准后多少个月复评（默认 6）"),
+    }
+    base_order = ("created_on", "desc")
+
+
+class GradingRuleApi(_RuleChecks, RegisterApi):
+    resource_name = "grading_rule"
+    datamodel = ScopedInterface(GradingRule)
+    role_access = RULE_ACCESS
+    list_columns = show_columns = ["id", *RULE_COLUMNS, "owner.username", "created_on",
+                                   "changed_on", "version"]
+    add_columns = edit_columns = RULE_COLUMNS
+    order_columns = ["name", "created_on", "id"]
+    search_columns = ["name", "active"]
+
+
+# --- 客户质量等级评定表 ----------------------------------------------------------------
+class _EvaluationChecks:
+    """Ranges, one per customer and year, suggested scores on add, scoring by the rule."""
+
+    def _validate(self, item):
+        session = self.datamodel.session
+        problem = item.validate() or duplicate_problem(session, item)
+        if problem:
+            raise problem
+        with session.no_autoflush:  # the new row is not in the session yet
+            if item.id is None:
+                grading.fill_suggested(session, item, g.user)
+            recompute(session, item)
+        super()._validate(item)
+
+
+class GradeEvaluationView(_EvaluationChecks, RegisterView):
+    datamodel = ScopedInterface(GradeEvaluation)
+    role_access = EVALUATION_ACCESS
+    list_title, show_title = _l("客户质量等级评定表"), _l("查看等级评定")
+    add_title, edit_title = _l("新增等级评定"), _l("编辑等级评定")
+    list_template = "grading/evaluation_list.html"
+    add_template = "grading/evaluation_add.html"
+    show_template = "grading/evaluation_show.html"
+    list_columns = ["customer", "year", "total_score", "proposed_grade", "final_grade",
+                    "provisional", "review_due", "status", "owner"]
+    show_fieldsets = [
+        (_l("评分"), {"fields": ["customer", "year", *SCORE_FIELDS, "total_score",
+                                "proposed_grade"]}),
+        (_l("评定结果"), {"fields": ["final_grade", "reason", "provisional", "review_due",
+                                    "approved_on", "status"]}),
+        (_l("评级规则"), {"fields": ["rule", "weights_used"]}),
+        (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
+    ]
+    add_columns = edit_columns = EVALUATION_FORM
+    add_form_extra_fields = {
+        "year": IntegerField(_l("评定年度"), default=lambda: today_cn().year,
+                             validators=[DataRequired()], widget=BS3TextFieldWidget()),
+    }
+    search_columns = ["customer", "year", "proposed_grade", "final_grade", "provisional",
+                      "status", "owner", "department"]
+    description_columns = {
+        "score_sales": _l("0–100；留空则按当年交易记录建议（本人可见范围内的销售额排名）"),
+        "score_payment": _l("0–100；留空则按当年回款额 / 销售额建议"),
+        "total_score": _l("按评级规则的权重计算，草稿或退回时随评分更新"),
+        "final_grade": _l("总经理批准时确定，未另行指定则取建议等级"),
+    }
+    formatters_columns = {c: (lambda v: "" if v is None else v)
+                          for c in ("reason", "review_due", "approved_on", "total_score",
+                                    *SCORE_FIELDS)}
+    base_order = ("year", "desc")
+
+    def can_step(self, step: str) -> bool:
+        # Work-around: RegisterView.can_step adds "can_" to the "can_<step>" that
+        # app.workflow.available()/fire() already pass ("can_can_approve": never granted),
+        # so no step could run from the web. Accept both forms until base.py is fixed.
+        permission = step if step.startswith("can_") else f"can_{step}"
+        return self.appbuilder.sm.has_access(permission, self.class_permission_name)
+
+    def render_template(self, template, **kwargs):
+        kwargs.setdefault("current_year", today_cn().year)
+        return super().render_template(template, **kwargs)
+
+    @expose("/create_year", methods=["POST"])
+    @has_access
+    def create_year(self):
+        """创建本年度评定表: drafts for every customer in scope without one."""
+        try:
+            year = evaluation_year(request.form.get("year"))
+            n = grading.create_year(self.datamodel.session, year, g.user)
+        except BadParameter as e:
+            flash(e.message, "danger")
+        except RowRejected as e:
+            flash(e.message, "danger")
+        except grading.YearAlreadyBeingCreated:
+            flash(_("其他用户正在创建同一年度的评定表，请稍后重试"), "danger")
+        else:
+            if n:
+                flash(_("已创建 %(n)s 份 %(year)s 年度评定表（草稿）", n=n, year=year), "success")
+            else:
+                flash(_("范围内的客户都已有 %(year)s 年度评定表，未创建新的评定表", year=year),
+                      "info")
+        return redirect(url_for(f"{self.endpoint}.list"))
+
+
+class GradeEvaluationApi(_EvaluationChecks, RegisterApi):
+    resource_name = "grade_evaluation"
+    datamodel = ScopedInterface(GradeEvaluation)
+    role_access = EVALUATION_ACCESS
+    list_columns = [
+        "id", "customer.id", "customer.name", "year", *SCORE_FIELDS, "total_score",
+        "proposed_grade", "final_grade", "provisional", "review_due", "reason", "approved_on",
+        "status", "rule.id", "rule.name", "weights_used", *AUDIT_API]
+    show_columns = [*list_columns, "rule_snapshot"]  # the weights and thresholds used
+    add_columns = edit_columns = EVALUATION_FORM
+    order_columns = ["year", "total_score", "id"]
+    search_columns = ["customer", "year", "status", "proposed_grade", "final_grade"]
+
+    def _bad(self, e: BadParameter):
+        return self.response_422(message={e.field: [e.message]})
+
+    @expose("/suggest", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def suggest(self):
+        """Suggested score_sales / score_payment (formula: app.grading.suggest_scores)."""
+        try:
+            year = year_parameter(request.args.get("year"))
+        except BadParameter as e:
+            return self._bad(e)
+        customer_id = request.args.get("customer", type=int)
+        if customer_id is None:
+            return self.response_422(message={"customer": [_("请指定客户（customer=客户ID）")]})
+        session = self.datamodel.session
+        customer = session.get(Customer, customer_id)
+        if customer is None or not in_scope(customer):
+            return self.response_404()
+        s = grading.suggest_scores(session, year, g.user, {customer_id})[customer_id]
+        return self.response(200, result={
+            "customer": customer_id, "year": year,
+            "score_sales": str(s["score_sales"]),
+            "score_payment": None if s["score_payment"] is None else str(s["score_payment"]),
+            "amount": str(s["amount"]), "collected": str(s["collected"]),
+            "rank": s["rank"], "ranked": s["ranked"],
+            "formula": _("销售额评分 = 100 × (n − 名次 + 1) / n（n 为本人可见范围内当年有销售额的"
+                         "客户数，按销售额降序排名）；货款回收评分 = 100 × 回款额 / 销售额（上限 100）"),
+        })
+
+    @expose("/reviews_due", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def reviews_due(self):
+        """Customers in scope whose provisional grade is due for review (or within N days)."""
+        try:
+            days = days_parameter(request.args.get("within_days"))
+        except BadParameter as e:
+            return self._bad(e)
+        rows = grading.reviews_due(self.datamodel.session, g.user, days)
+        return self.response(200, today=today_cn().isoformat(), within_days=days, count=len(rows),
+                             result=rows)
+
+    @expose("/create_year", methods=["POST"])
+    @protect()
+    @safe
+    @permission_name("create_year")
+    def create_year(self):
+        """Draft evaluations of `year` for every customer in scope without one."""
+        body = request.get_json(silent=True) or {}
+        try:
+            year = evaluation_year(request.args.get("year") or body.get("year"))
+            n = grading.create_year(self.datamodel.session, year, g.user)
+        except BadParameter as e:
+            return self._bad(e)
+        except RowRejected as e:
+            return self.response_422(message=e.messages())
+        except grading.YearAlreadyBeingCreated:
+            return self.response(409, message=_("其他用户正在创建同一年度的评定表，请稍后重试"))
+        return self.response(200, year=year, created=n,
+                             message=_("已创建 %(n)s 份 %(year)s 年度评定表（草稿）", n=n,
+                                       year=year))
+
+
+# --- ABC 分析 -------------------------------------------------------------------------
+class CustomerAbcMixin:
+    """Adds GET /api/v1/customer/abc to CustomerApi (DESIGN.md §8)."""
+
+    @expose("/abc", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def abc(self):
+        """ABC analysis of a year: see app.grading.abc_analysis for the rules."""
+        try:
+            year = year_parameter(request.args.get("year"))
+        except BadParameter as e:
+            return self.response_422(message={e.field: [e.message]})
+        by_type = flag_parameter(request.args.get("by_type"))
+        session = self.datamodel.session
+        rule = active_rule(session)
+        rows = grading.abc_analysis(session, year, g.user, by_type, rule)
+        return self.response(200, year=year, by_type=by_type,
+                             abc_a=float(rule.abc_a) if rule else 0.75,
+                             abc_b=float(rule.abc_b) if rule else 0.95, result=rows)
+
+
+def sales_years(session, user) -> list[int]:
+    """Years with transactions of customers in the user's scope, newest first."""
+    year = extract("year", Transaction.date)
+    return sorted({int(y) for y in session.scalars(
+        select(year).join(Customer, Customer.id == Transaction.customer_id)
+        .where(scope_clause(Customer, user)).distinct()) if y is not None}, reverse=True)
+
+
+def pareto_chart(rows, width=760, height=260) -> dict | None:
+    """Bar (share) and line (cumulative share) coordinates for an inline SVG."""
+    if not rows:
+        return None
+    left, right, top, bottom = 40, 10, 10, 30
+    plot_w, plot_h = width - left - right, height - top - bottom
+    step = plot_w / len(rows)
+    bars, points = [], []
+    top_share = max(r["share"] for r in rows) or 1
+    for i, r in enumerate(rows):
+        h = plot_h * r["share"] / top_share
+        bars.append({"x": left + i * step + step * 0.1, "y": top + plot_h - h,
+                     "w": step * 0.8, "h": h, "cls": r["abc_class"], "title":
+                     f"{r['name']}：{r['share'] * 100:.1f}%（累计 {r['cumulative_share'] * 100:.1f}%）"})
+        points.append(f"{left + i * step + step / 2:.1f},"
+                      f"{top + plot_h * (1 - r['cumulative_share']):.1f}")
+    return {"width": width, "height": height, "bars": bars, "line": " ".join(points),
+            "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h}
+
+
+class AbcAnalysisView(BaseView):
+    """ABC 分析: a year picker, the table and a Pareto chart (inline SVG, no CDN)."""
+
+    route_base = "/grading/abc"
+    default_view = "list"
+    class_permission_name = "AbcAnalysis"
+    role_access = PAGE_ACCESS
+
+    def _rows(self):
+        session = self.appbuilder.session
+        years = sales_years(session, g.user)
+        year = year_parameter(request.args.get("year"), default=years[0] if years else None)
+        by_type = flag_parameter(request.args.get("by_type"))
+        rule = active_rule(session)
+        return year, by_type, years, rule, grading.abc_analysis(session, year, g.user, by_type,
+                                                                rule)
+
+    @expose("/")
+    @has_access
+    def list(self):
+        try:
+            year, by_type, years, rule, rows = self._rows()
+        except BadParameter as e:
+            flash(e.message, "danger")
+            return redirect(url_for(f"{self.endpoint}.list"))
+        if year not in years:
+            years = sorted({*years, year}, reverse=True)
+        counts = {k: sum(1 for r in rows if r["abc_class"] == k) for k in "ABC"}
+        return self.render_template(
+            "grading/abc.html", title=_("ABC 分析"), year=year, years=years, by_type=by_type,
+            rows=rows, rule=rule, counts=counts, types=CUSTOMER_TYPES,
+            chart=None if by_type else pareto_chart(rows))
+
+    @expose("/export.xlsx")
+    @has_access
+    def export_xlsx(self):
+        from app.excel import XlsxColumn, write_list
+        try:
+            year, by_type, _years, _rule, rows = self._rows()
+        except BadParameter:
+            abort(404)
+        columns = [XlsxColumn("rank", _("名次"), "int"), XlsxColumn("name", _("客户名称")),
+                   *([XlsxColumn("customer_type", _("客户类型"), "enum",
+                                 {k: str(v) for k, v in CUSTOMER_TYPES.items()})]
+                     if by_type else []),
+                   XlsxColumn("amount", _("销售额（元）"), "money"),
+                   XlsxColumn("share", _("占比"), "decimal"),
+                   XlsxColumn("cumulative_share", _("累计占比"), "decimal"),
+                   XlsxColumn("abc_class", _("ABC 类别"))]
+        data = [{**r, "amount": float(r["amount"])} for r in rows]
+        buffer = io.BytesIO()
+        write_list(buffer, _("%(year)s 年度 ABC 分析", year=year), columns, data)
+        filename = f"abc-{year}{'-by-type' if by_type else ''}.xlsx"
+        return Response(buffer.getvalue(), headers={
+            "Content-Disposition": f"attachment; filename={filename}"},
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- 等级复评到期 ------------------------------------------------------------------------
+class GradeReviewsDueView(BaseView):
+    """Customers whose provisional grade is due (or due within N days) for review."""
+
+    route_base = "/grading/reviews_due"
+    default_view = "list"
+    class_permission_name = "GradeReviewsDue"
+    role_access = {role: ("can_list",) for role in PAGE_ACCESS}
+
+    @expose("/")
+    @has_access
+    def list(self):
+        try:
+            days = days_parameter(request.args.get("within_days"))
+        except BadParameter as e:
+            flash(e.message, "danger")
+            days = 0
+        rows = grading.reviews_due(self.appbuilder.session, g.user, days)
+        may_add = self.appbuilder.sm.has_access("can_add", "GradeEvaluation")
+        return self.render_template("grading/reviews_due.html", title=_("等级复评到期"),
+                                    rows=rows, within_days=days, today=today_cn(),
+                                    may_add=may_add, year=today_cn().year)
+
+
+def register(appbuilder, add, category) -> None:
+    """Menu entries and APIs of the family (called from app.views.register_views)."""
+    add(appbuilder, GradeEvaluationView, "Grade evaluations", _l("客户质量等级评定"),
+        "fa-star-half-o", category)
+    add(appbuilder, AbcAnalysisView, "ABC analysis", _l("ABC 分析"), "fa-bar-chart", category)
+    add(appbuilder, GradeReviewsDueView, "Grade reviews due", _l("等级复评到期"),
+        "fa-calendar-check-o", category)
+    add(appbuilder, GradingRuleView, "Grading rules", _l("评级规则"), "fa-sliders", category)
+    for api in (GradeEvaluationApi, GradingRuleApi):
+        appbuilder.add_api(api)
