@@ -111,6 +111,18 @@ class Api:
 
 
 @pytest.fixture
+def dedicated_clerk(app):
+    """A Clerk of their own (no department), so their scope holds only this test's rows."""
+    username = unique("clerk")
+    with app.app_context():
+        sm = app.appbuilder.sm
+        user = sm.add_user(username, "专", "员", f"{username}@example.com",
+                           sm.find_role("Clerk"), password=DEMO_PASSWORD)
+        assert user
+    return username
+
+
+@pytest.fixture
 def browser(app):
     return lambda username=None: Browser(app, username)
 

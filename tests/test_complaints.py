@@ -54,18 +54,6 @@ def customer(clerk):
     return new_customer(clerk)
 
 
-@pytest.fixture
-def dedicated_clerk(app):
-    """A Clerk of their own (no department), so their scope holds only this test's rows."""
-    username = unique("clerk")
-    with app.app_context():
-        sm = app.appbuilder.sm
-        user = sm.add_user(username, "专", "员", f"{username}@example.com",
-                           sm.find_role("Clerk"), password=DEMO_PASSWORD)
-        assert user
-    return username
-
-
 # --- deadlines (DESIGN.md §4) ---------------------------------------------------------
 DEADLINES = [
     # category, in_scope, received, due_at, escalate_due_at

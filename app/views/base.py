@@ -113,7 +113,14 @@ def display_formatters(model) -> dict:
     for column in model.__table__.columns:
         if isinstance(column.type, Boolean):
             formatters[column.key] = yes_no
+    for name in [*model.__table__.columns.keys(), *model.__mapper__.relationships.keys()]:
+        formatters.setdefault(name, blank_if_none)
     return formatters
+
+
+def blank_if_none(value):
+    """FAB prints a missing value as "None"; a form shows nothing there."""
+    return "" if value is None else value
 
 
 class _RegisterDeclarations:

@@ -9,22 +9,25 @@ from app.security import ROLE_LABELS
 FORWARD_EXCLUDED = ("send_back", "reject")
 
 
-def worklist(appbuilder) -> list[dict]:
-    """Per register with a workflow: rows in my scope in a state I can move on (SQL COUNT)."""
-    items, sm, session = [], appbuilder.sm, appbuilder.session
+def worklist(appbuilder, user) -> list[dict]:
+    """Per register with a workflow: rows in my scope waiting for a step my role is named
+    for (and I am granted), one SQL COUNT each."""
+    items, sm, session, seen = [], appbuilder.sm, appbuilder.session, set()
+    my_roles = {role.name for role in user.roles}
     for view in appbuilder.baseviews:
         model = getattr(getattr(view, "datamodel", None), "obj", None)
-        if not getattr(view, "runs_steps", False) or not sm.has_access("can_list",
-                                                                        view.class_permission_name):
+        if not getattr(view, "runs_steps", False) or model in seen or \
+                not sm.has_access("can_list", view.class_permission_name):
             continue
+        seen.add(model)
         flow = model.workflow
         for step in flow.steps:
-            if step.name in FORWARD_EXCLUDED or not sm.has_access(f"can_{step.name}",
-                                                                  view.class_permission_name):
+            if step.name in FORWARD_EXCLUDED or not my_roles & set(step.roles) or \
+                    not sm.has_access(f"can_{step.name}", view.class_permission_name):
                 continue
             sources = [s for s in step.sources if s in flow.states]
             n = session.scalar(select(func.count()).select_from(model).where(
-                model.status.in_(sources), scope_clause(model, g.user)))
+                model.status.in_(sources), scope_clause(model, user)))
             if n:
                 items.append({"register": model.label, "step": step.label, "count": n,
                               "url": url_for(f"{view.endpoint}.list",
@@ -43,7 +46,7 @@ class HomeView(IndexView):
             context = {
                 "roles": [str(ROLE_LABELS.get(r.name, r.name)) for r in user.roles],
                 "scope": user_scope(user),
-                "work": worklist(self.appbuilder),
+                "work": worklist(self.appbuilder, user),
             }
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
                                     user=user, **context)
