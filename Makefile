@@ -26,7 +26,7 @@ i18n: $(VENV)/.runtime
 
 migrate: $(VENV)/.runtime
 	mkdir -p instance
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 
 demo: migrate
 	$(FLASK) load-demo
@@ -44,7 +44,7 @@ test: $(VENV)/.dev i18n
 # written once here, never by the workers, so any number of servers can share one database.
 serve: i18n
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is required, e.g. postgresql://user:pw@host/db" && exit 1)
-	$(FLASK) db upgrade heads
+	$(FLASK) db upgrade
 	$(FLASK) init-roles
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'app:create_app()'
 

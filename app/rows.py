@@ -5,6 +5,7 @@ edit rights and related rows in scope. Messages are Chinese (RowRejected).
 from flask_babel import gettext as _
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
+from sqlalchemy.orm import ONETOMANY
 
 from app.errors import RowRejected
 from app.scope import in_scope
@@ -23,16 +24,23 @@ def edit_refusal(obj, user) -> str | None:
 
 
 def related_out_of_scope(session, model, payload: dict, columns) -> RowRejected | None:
-    """A related id the user may not see is refused as if it did not exist (DESIGN.md §8)."""
+    """A related id the user may not see is refused as if it did not exist (DESIGN.md §8);
+    so is anything that is not an id at all."""
     mapper = sa_inspect(model)
     for name in columns:
         rel = mapper.relationships.get(name)
         if rel is None or rel.uselist or name not in payload or payload[name] in (None, ""):
             continue
-        target = session.get(rel.mapper.class_, payload[name])
+        value = payload[name]
+        if isinstance(value, dict):
+            value = value.get("id")
+        label = getattr(model, "field_labels", {}).get(name, name)
+        missing = RowRejected(_("所选的%(label)s不存在", label=label), name)
+        if isinstance(value, bool) or not str(value).isdigit():
+            return missing
+        target = session.get(rel.mapper.class_, int(value))
         if target is None or not in_scope(target):
-            label = getattr(model, "field_labels", {}).get(name, name)
-            return RowRejected(_("所选的%(label)s不存在", label=label), name)
+            return missing
     return None
 
 
@@ -95,3 +103,17 @@ def check_before_save(session, obj) -> None:
     problem = unique_conflict(session, obj) or getattr(obj, "validate", lambda: None)()
     if problem:
         raise problem
+
+
+def check_not_referenced(session, obj) -> None:
+    """A row other rows still point at is not deleted: say which, in Chinese."""
+    for rel in sa_inspect(type(obj)).relationships:
+        if rel.direction is not ONETOMANY or rel.viewonly:
+            continue
+        foreign_key = next(iter(rel.remote_side))
+        with session.no_autoflush:
+            if session.execute(select(foreign_key).where(foreign_key == obj.id).limit(1)).first():
+                child = rel.mapper.class_
+                what = getattr(child, "label", None) or child.__tablename__
+                raise RowRejected(_("%(row)s还有%(what)s，不能删除；不再使用的请改为归档或停用",
+                                    row=obj, what=what))

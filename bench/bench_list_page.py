@@ -28,7 +28,7 @@ def build_app(customers: int):
                       "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "LOG_LEVEL": "ERROR"})
     with app.app_context():
         from flask_migrate import upgrade
-        upgrade(revision="heads")
+        upgrade()
         from app.demo import load_people
         load_people(app.appbuilder)
         from app.models.customers import Customer

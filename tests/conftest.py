@@ -47,7 +47,7 @@ def app():
         from flask_migrate import downgrade, upgrade
         if os.environ.get("TEST_DATABASE_URL"):
             downgrade(revision="base")  # a PostgreSQL test database starts empty
-        upgrade(revision="heads")
+        upgrade()
         from app.demo import load_people
         load_people(app.appbuilder)
     yield app

@@ -94,17 +94,10 @@ def team(app):
 
 
 @pytest.fixture
-def clerk(app):
-    """A fresh clerk of their own department: they see only what the test gives them."""
-    from app.demo import DEMO_PASSWORD, ensure_user
-    admin = Api(app, "admin")
-    department = unique("分级独立部")
-    assert admin.post("/api/v1/department/", json={"name": department}).status_code == 201
-    name = unique("gsolo")
-    with app.app_context():
-        ensure_user(app.appbuilder, name, "独立业务员", "Clerk", department, DEMO_PASSWORD)
-    a = Api(app, name)
-    a.username = name
+def clerk(app, dedicated_clerk):
+    """A fresh clerk: they see only what the test gives them."""
+    a = Api(app, dedicated_clerk)
+    a.username = dedicated_clerk
     return a
 
 

@@ -1,10 +1,11 @@
 """RegisterMixin: the columns every register row carries (DESIGN.md §2)."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, event
+from sqlalchemy import Column, DateTime, ForeignKey, Integer, delete, event
 from sqlalchemy.orm import declared_attr, relationship
 
 from app.sequences import next_code
 from app.timeutil import now_cn
+from app.workflow import TransitionLog
 
 COMMON_LABELS = {"id": "ID", "owner": _l("经办人"), "department": _l("部门"),
                  "created_on": _l("创建时间"), "changed_on": _l("修改时间"),
@@ -58,3 +59,11 @@ def _assign_code(_mapper, connection, target):
     prefix = getattr(target, "code_prefix", None)
     if prefix and not target.code:
         target.code = next_code(connection, prefix, (target.created_on or now_cn()).year)
+
+
+@event.listens_for(RegisterMixin, "after_delete", propagate=True)
+def _forget_history(_mapper, connection, target):
+    """A deleted row takes its workflow history along (SQLite may reuse its id)."""
+    if target.workflow is not None:
+        connection.execute(delete(TransitionLog).where(
+            TransitionLog.register == target.__tablename__, TransitionLog.row_id == target.id))

@@ -17,14 +17,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow.validate import OneOf
 from sqlalchemy import Boolean, select
 from sqlalchemy import inspect as sa_inspect
-from wtforms import HiddenField, SelectField
+from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
 
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 
 from app.errors import RowRejected
-from app.rows import (check_before_save, check_may_change, edit_refusal, prepare_new_row,
-                      related_out_of_scope)
+from app.rows import (check_before_save, check_may_change, check_not_referenced, edit_refusal,
+                      prepare_new_row, related_out_of_scope)
 from app.export import (ExportJob, count_rows, export_columns, export_filename,
                         export_statement, start_background_export, too_many, write_export)
 from app.models.base import OWNED
@@ -104,6 +104,14 @@ def enum_form_fields(model, labels: dict, columns) -> dict:
     return fields
 
 
+def checkbox_fields(model, labels: dict, descriptions: dict, columns) -> dict:
+    """Unticked means False: FAB makes a NOT NULL Boolean column a *required* checkbox."""
+    return {column.key: BooleanField(labels.get(column.key, column.key), validators=[Optional()],
+                                     description=descriptions.get(column.key, ""))
+            for column in model.__table__.columns
+            if isinstance(column.type, Boolean) and column.key in (columns or ())}
+
+
 def display_formatters(model) -> dict:
     formatters = {}
     for column, choices in model.enums.items():
@@ -152,6 +160,7 @@ class _RegisterDeclarations:
 
     def pre_delete(self, item):
         check_may_change(item, g.user)
+        check_not_referenced(self.datamodel.session, item)
 
 
 class RegisterView(_RegisterDeclarations, ModelView):
@@ -169,11 +178,16 @@ class RegisterView(_RegisterDeclarations, ModelView):
         model = cls.datamodel.obj
         cls.formatters_columns = {**display_formatters(model),
                                   **(cls.__dict__.get("formatters_columns") or {})}
+        descriptions = cls.__dict__.get("description_columns") or {}
         cls.add_form_extra_fields = {
+            **checkbox_fields(model, cls.label_columns, descriptions,
+                              cls.__dict__.get("add_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
             **(cls.__dict__.get("add_form_extra_fields") or {})}
         cls.edit_form_extra_fields = {
             "expected_version": HiddenField(),
+            **checkbox_fields(model, cls.label_columns, descriptions,
+                              cls.__dict__.get("edit_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("edit_columns")),
             **(cls.__dict__.get("edit_form_extra_fields") or {})}
         flow = model.workflow

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import asc, desc
-from wtforms import BooleanField, DateTimeField
+from wtforms import DateTimeField
 from wtforms.validators import Optional
 
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget
@@ -155,12 +155,6 @@ COMPLAINT_DESCRIPTIONS = {
 COMPLAINT_FORMATTERS = {"overdue_marks": _overdue_marks}
 
 
-def _checkbox(model, column, description=""):
-    """Unticked means False (FAB would make a NOT NULL Boolean a required checkbox)."""
-    return BooleanField(model.field_labels[column], validators=[Optional()],
-                        description=description)
-
-
 def _received_at_field():
     return DateTimeField(_l("受理时间"), format="%Y-%m-%d %H:%M:%S", default=now_cn,
                          widget=DateTimePickerWidget(), validators=[Optional()],
@@ -219,11 +213,7 @@ class ComplaintView(_ComplaintActions, RegisterView):
     order_columns = COMPLAINT_ORDER
     show_fieldsets = COMPLAINT_FIELDSETS
     add_columns = edit_columns = COMPLAINT_FORM
-    add_form_extra_fields = {"received_at": _received_at_field(),
-                             "in_scope": _checkbox(Complaint, "in_scope",
-                                                   COMPLAINT_DESCRIPTIONS["in_scope"])}
-    edit_form_extra_fields = {"in_scope": _checkbox(Complaint, "in_scope",
-                                                    COMPLAINT_DESCRIPTIONS["in_scope"])}
+    add_form_extra_fields = {"received_at": _received_at_field()}
     search_columns = COMPLAINT_SEARCH
     description_columns = COMPLAINT_DESCRIPTIONS
     formatters_columns = COMPLAINT_FORMATTERS
@@ -383,9 +373,6 @@ class WorkdayOverrideView(RegisterView):
     list_columns = ["date", "is_workday", "note", "owner", "changed_on"]
     show_columns = ["date", "is_workday", "note", "owner", "created_on", "changed_on"]
     add_columns = edit_columns = ["date", "is_workday", "note"]
-    add_form_extra_fields = edit_form_extra_fields = {
-        "is_workday": _checkbox(WorkdayOverride, "is_workday",
-                                _l("勾选为工作日（如调休上班），不勾选为休息日"))}
     search_columns = ["date", "is_workday", "note"]
     description_columns = {
         "date": _l("该日按下面的设置计算，优先于国家法定节假日安排"),

@@ -1,7 +1,5 @@
 """客户档案 family: views and REST APIs (declarations only; behaviour is in the bases)."""
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField
-from wtforms.validators import Optional
 
 from app.models.customers import ArchiveLoan, Contact, Customer, DevelopmentPlan, Transaction
 from app.scope import ScopedInterface
@@ -14,13 +12,6 @@ from app.views.grading import CustomerAbcMixin, GradeEvaluationView
 
 AUDIT = ["owner", "department", "created_on", "changed_on"]
 FINANCE_WRITES = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": WRITE}
-
-
-def checkboxes(model, *columns, descriptions=None) -> dict:
-    """Unticked means False: FAB would make a NOT NULL Boolean column a required checkbox."""
-    return {c: BooleanField(model.field_labels[c], validators=[Optional()],
-                            description=(descriptions or {}).get(c, ""))
-            for c in columns}
 
 
 class ContactView(ImportMixin, RegisterView):
@@ -43,7 +34,6 @@ class ContactView(ImportMixin, RegisterView):
     search_columns = ["customer", "name", "title", "phone", "is_decision_maker", "owner"]
     description_columns = {"hobbies": _l("制度要求掌握关键决策人的兴趣爱好"),
                            "personality": _l("便于安排拜访与接待")}
-    add_form_extra_fields = edit_form_extra_fields = checkboxes(Contact, "is_decision_maker")
     base_order = ("name", "asc")
 
 
@@ -65,7 +55,6 @@ class TransactionView(ImportMixin, RegisterView):
     add_columns = edit_columns = ["customer", "date", "product", "amount", "profit",
                                   "collected", "is_prepayment", "due_date", "notes"]
     search_columns = ["customer", "date", "product", "amount", "collected", "due_date", "owner"]
-    add_form_extra_fields = edit_form_extra_fields = checkboxes(Transaction, "is_prepayment")
     base_order = ("date", "desc")
 
 
@@ -129,8 +118,6 @@ class CustomerView(ImportMixin, RegisterView):
         "grade": _l("由客户质量等级评定的批准结果写入，此处只读"),
         "is_key": _l("重点客户每月至少联系一次、每半年至少实地拜访一次"),
     }
-    add_form_extra_fields = edit_form_extra_fields = checkboxes(
-        Customer, "is_key", descriptions=description_columns)
     related_views = [ContactView, TransactionView, DevelopmentPlanView, ArchiveLoanView,
                      ComplaintView, GradeEvaluationView]
     base_order = ("code", "asc")

@@ -30,6 +30,7 @@ from app.models.grading import (SCORE_FIELDS, THRESHOLD_FIELDS, WEIGHT_FIELDS, G
 from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
+from app.views.paper_forms import GradeEvaluationFormMixin
 from app.views.base import RegisterApi, RegisterView
 
 AUDIT = ["owner", "department", "created_on", "changed_on"]
@@ -198,17 +199,7 @@ class GradeEvaluationView(_EvaluationChecks, RegisterView):
         "total_score": _l("按评级规则的权重计算，草稿或退回时随评分更新"),
         "final_grade": _l("总经理批准时确定，未另行指定则取建议等级"),
     }
-    formatters_columns = {c: (lambda v: "" if v is None else v)
-                          for c in ("reason", "review_due", "approved_on", "total_score",
-                                    *SCORE_FIELDS)}
     base_order = ("year", "desc")
-
-    def can_step(self, step: str) -> bool:
-        # Work-around: RegisterView.can_step adds "can_" to the "can_<step>" that
-        # app.workflow.available()/fire() already pass ("can_can_approve": never granted),
-        # so no step could run from the web. Accept both forms until base.py is fixed.
-        permission = step if step.startswith("can_") else f"can_{step}"
-        return self.appbuilder.sm.has_access(permission, self.class_permission_name)
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("current_year", today_cn().year)
@@ -236,7 +227,7 @@ class GradeEvaluationView(_EvaluationChecks, RegisterView):
         return redirect(url_for(f"{self.endpoint}.list"))
 
 
-class GradeEvaluationApi(_EvaluationChecks, RegisterApi):
+class GradeEvaluationApi(GradeEvaluationFormMixin, _EvaluationChecks, RegisterApi):
     resource_name = "grade_evaluation"
     datamodel = ScopedInterface(GradeEvaluation)
     role_access = EVALUATION_ACCESS

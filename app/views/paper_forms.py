@@ -4,6 +4,7 @@ plus the query that fills it, served at the fixed paths of DESIGN.md §8.
 Layouts are built per request so their Chinese titles follow the reader's language.
 """
 import io
+from decimal import Decimal
 
 from flask import g, request, send_file
 from flask_appbuilder import expose
@@ -12,9 +13,11 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.excel import FormLayout, SheetSpec, XlsxColumn, render_workbook
+from app.excel import Field, FormLayout, SheetSpec, XlsxColumn, render_workbook
 from app.models.complaints import CATEGORIES, CHANNELS, Complaint, month_bounds, monthly_stats
-from app.models.customers import Customer
+from app.models.customers import COOPERATION, CUSTOMER_TYPES, Customer
+from app.models.grading import ASPECT_LABELS, SCORE_FIELDS, GradeEvaluation, weights_text
+from app.workflow import history
 from app.scope import scope_clause
 from app.timeutil import now_cn
 
@@ -125,3 +128,84 @@ class ComplaintFormMixin:
             return self.response_400(message=_("月份格式应为 YYYY-MM"))
         sheets = complaint_register_sheets(self.datamodel.session, month, g.user)
         return send_form(sheets, _("客户投诉登记表") + f"_{month}.xlsx")
+
+
+# --------------------------------------------------------------------------
+# 客户质量等级评定表 (policy 04 §6.2.1 B; DESIGN.md §8)
+# --------------------------------------------------------------------------
+SIGNERS = (("declare", "申报（销售科长）"), ("review", "审核（销售部长）"),
+           ("approve", "批准（总经理）"))
+
+
+def grade_form_layout() -> FormLayout:
+    return FormLayout(
+        title=_("客户质量等级评定表"),
+        header_fields=[(_("评定年度"), "year"), (_("客户编号"), "code"),
+                       (_("状态"), "status")],
+        fields=[(_("客户名称"), "customer"), (_("客户类型"), "customer_type"),
+                (_("所属行业"), "industry"), (_("合作状态"), "cooperation"),
+                (_("经办人"), "owner"), (_("部门"), "department"),
+                Field(_("综合得分"), "total_score", "decimal"), (_("建议等级"), "proposed_grade"),
+                (_("评定等级"), "final_grade"), (_("临时等级"), "provisional"),
+                Field(_("复评日期"), "review_due", "date"), (_("审批日期"), "approved_on"),
+                Field(_("调整理由"), "reason", span=2), Field(_("评级规则"), "rule", span=2)],
+        fields_per_row=2,
+        table=[XlsxColumn("aspect", _("评定项目"), width=18),
+               XlsxColumn("weight", _("权重"), "decimal", width=10),
+               XlsxColumn("score", _("得分（0–100）"), "decimal", width=14),
+               XlsxColumn("weighted", _("加权得分"), "decimal", width=12)],
+        footer_fields=[(_(label), name) for name, label in SIGNERS],
+        signatures=[_(label) for _name, label in SIGNERS],
+        orientation="portrait",
+    )
+
+
+def grade_form_sheets(session, evaluation) -> list[SheetSpec]:
+    snapshot = evaluation.rule_snapshot or {}
+    weights = [snapshot.get("weight_" + f.removeprefix("score_")) for f in SCORE_FIELDS]
+    weights = [None if w is None else Decimal(str(w)) for w in weights]
+    total_weight = sum(w for w in weights if w is not None) or None
+    rows = []
+    for field, weight in zip(SCORE_FIELDS, weights):
+        score = getattr(evaluation, field)
+        weighted = (Decimal(score) * weight / total_weight
+                    if None not in (score, weight) and total_weight else None)
+        rows.append((str(ASPECT_LABELS[field.removeprefix("score_")]), weight, score,
+                     None if weighted is None else weighted.quantize(Decimal("0.01"))))
+    rows.append((_("合计"), total_weight, None, evaluation.total_score))
+    signed = {}
+    for entry in history(session, evaluation):
+        signed[entry.step] = f"{entry.user} {entry.at:%Y-%m-%d}"
+    customer = evaluation.customer
+    header = {
+        "year": evaluation.year, "code": customer.code,
+        "status": str(evaluation.workflow.state_label(evaluation.status)),
+        "customer": customer.name,
+        "customer_type": str(CUSTOMER_TYPES.get(customer.customer_type, "")),
+        "industry": customer.industry, "cooperation": str(COOPERATION.get(customer.cooperation, "")),
+        "owner": str(evaluation.owner), "department": str(evaluation.department or ""),
+        "total_score": evaluation.total_score, "proposed_grade": evaluation.proposed_grade,
+        "final_grade": evaluation.final_grade,
+        "provisional": _("是") if evaluation.provisional else _("否"),
+        "review_due": evaluation.review_due, "reason": evaluation.reason,
+        "approved_on": evaluation.approved_on,
+        "rule": weights_text(snapshot),
+        **{name: signed.get(name, "") for name, _label in SIGNERS},
+    }
+    return [SheetSpec(grade_form_layout(), header, rows)]
+
+
+class GradeEvaluationFormMixin:
+    """GET /api/v1/grade_evaluation/<id>/form.xlsx (DESIGN.md §8)."""
+
+    @expose("/<int:pk>/form.xlsx", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def evaluation_form(self, pk):
+        evaluation = self.datamodel.get(pk, self._base_filters)
+        if evaluation is None:
+            return self.response_404()
+        sheets = grade_form_sheets(self.datamodel.session, evaluation)
+        name = f"{_('客户质量等级评定表')}_{evaluation.customer.name}_{evaluation.year}.xlsx"
+        return send_form(sheets, name)

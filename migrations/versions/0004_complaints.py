@@ -1,7 +1,7 @@
 """complaints: workday overrides, the complaint register, improvement measures
 
 Revision ID: 0004_complaints
-Revises: 0002_customers
+Revises: 0003_grading
 Create Date: 2026-11-23 15:12:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_complaints'
-down_revision = '0002_customers'
+down_revision = '0003_grading'
 branch_labels = None
 depends_on = None
 

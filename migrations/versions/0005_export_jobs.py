@@ -1,13 +1,13 @@
 """background export jobs
 
 Revision ID: 0005_export_jobs
-Revises: 0002_customers
+Revises: 0004_complaints
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_export_jobs'
-down_revision = '0002_customers'
+down_revision = '0004_complaints'
 branch_labels = None
 depends_on = None
 
