@@ -47,3 +47,38 @@ def test_complaint_register_needs_a_valid_month(api):
 def test_complaint_register_holds_only_rows_in_scope(api, dedicated_clerk):
     wb = workbook(api(dedicated_clerk).get("/api/v1/complaint/form.xlsx?month=2026-11"))
     assert not [r for r in wb.worksheets[0].iter_rows(min_row=4, values_only=True) if r[1]]
+
+
+def test_grade_evaluation_form_shows_scores_weights_and_signers(api, dedicated_clerk):
+    clerk = api(dedicated_clerk)
+    customer = clerk.post("/api/v1/customer/", json={"name": dedicated_clerk + "评定"}).json["id"]
+    scores = {"score_sales": 90, "score_price": 80, "score_payment": 100,
+              "score_cooperation": 70, "score_potential": 60, "score_credit": 50}
+    r = clerk.post("/api/v1/grade_evaluation/", json={"customer": customer, "year": 2025,
+                                                      **scores})
+    assert r.status_code == 201, r.json
+    evaluation = r.json["id"]
+    assert clerk.post(f"/api/v1/grade_evaluation/{evaluation}/transition/declare",
+                      json={}).status_code == 200
+    wb = workbook(clerk.get(f"/api/v1/grade_evaluation/{evaluation}/form.xlsx"))
+    sheet = wb.active
+    assert sheet["A1"].value == "客户质量等级评定表"
+    values = [v for row in sheet.iter_rows(values_only=True) for v in row if v is not None]
+    assert dedicated_clerk + "评定" in values
+    table = {row[0]: row[1:4] for row in sheet.iter_rows(values_only=True)
+             if row[0] in ("销售额", "货款回收", "合计")}
+    assert table["销售额"] == (30, 90, 27)
+    assert table["货款回收"] == (25, 100, 25)
+    # 30×90 + 10×80 + 25×100 + 10×70 + 15×60 + 10×50 = 8100 → 81.00
+    assert table["合计"][0] == 100 and table["合计"][2] == 81
+    footer = " ".join(str(v) for v in values)
+    assert "申报（销售科长）：员专" in footer and "批准（总经理）：____________" in footer
+
+
+def test_grade_evaluation_form_of_another_clerk_is_404(api, dedicated_clerk):
+    clerk = api(dedicated_clerk)
+    customer = clerk.post("/api/v1/customer/", json={"name": dedicated_clerk + "他人"}).json["id"]
+    evaluation = clerk.post("/api/v1/grade_evaluation/", json={"customer": customer,
+                                                               "year": 2025}).json["id"]
+    assert api("clerk3").get(f"/api/v1/grade_evaluation/{evaluation}/form.xlsx").status_code \
+        == 404
