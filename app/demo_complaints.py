@@ -12,8 +12,13 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import insert, select
 
 from app.models.calendar import work_calendar
-from app.models.complaints import (MEASURE_FLOW, Complaint, ImprovementMeasure,
-                                   complaint_deadlines, followup_deadline)
+from app.models.complaints import (
+    MEASURE_FLOW,
+    Complaint,
+    ImprovementMeasure,
+    complaint_deadlines,
+    followup_deadline,
+)
 from app.models.customers import Customer
 from app.timeutil import now_cn
 from app.workflow import TransitionLog

@@ -14,8 +14,15 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import insert, select
 
-from app.models.customers import (LOAN_FLOW, PLAN_FLOW, ArchiveLoan, Contact, Customer,
-                                  DevelopmentPlan, Transaction)
+from app.models.customers import (
+    LOAN_FLOW,
+    PLAN_FLOW,
+    ArchiveLoan,
+    Contact,
+    Customer,
+    DevelopmentPlan,
+    Transaction,
+)
 from app.timeutil import today_cn
 from app.workflow import TransitionLog
 

@@ -19,8 +19,15 @@ from sqlalchemy import func, insert, select
 
 from app.grading import suggest_scores
 from app.models.customers import Customer, Transaction
-from app.models.grading import (DEFAULT_RULE, GRADE_FLOW, GradeEvaluation, GradingRule,
-                                active_rule, apply_grade, recompute)
+from app.models.grading import (
+    DEFAULT_RULE,
+    GRADE_FLOW,
+    GradeEvaluation,
+    GradingRule,
+    active_rule,
+    apply_grade,
+    recompute,
+)
 from app.timeutil import today_cn
 from app.workflow import TransitionLog
 

@@ -1,7 +1,7 @@
 """Error pages in the reader's language (Werkzeug's defaults are English)."""
 from flask import g, jsonify, render_template, request
-from flask_login import current_user
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 MESSAGES = {
     400: (_l("请求无效"), _l("请求无效或已过期，请返回上一页刷新后重试。")),

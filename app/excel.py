@@ -36,6 +36,7 @@ from xlsxwriter.worksheet import Worksheet
 __all__ = [
     "BOOL_LABELS",
     "MAX_DATA_ROWS",
+    "XLSX_MIMETYPE",
     "Field",
     "FormLayout",
     "SheetSpec",
@@ -45,6 +46,8 @@ __all__ = [
     "render_workbook",
     "write_list",
 ]
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Excel has 1,048,576 rows per sheet; one of them is the header row.
 # Read at call time, so tests can monkeypatch a small value.

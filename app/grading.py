@@ -12,8 +12,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import RowRejected
 from app.models.customers import Customer, Transaction
-from app.models.grading import (CENT, DEFAULT_RULE, GRADE_FLOW, GradeEvaluation, active_rule,
-                                recompute)
+from app.models.grading import (
+    CENT,
+    DEFAULT_RULE,
+    GRADE_FLOW,
+    GradeEvaluation,
+    active_rule,
+    recompute,
+)
 from app.models.org import ConsoleUser
 from app.scope import scope_clause
 from app.timeutil import today_cn

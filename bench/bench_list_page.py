@@ -14,10 +14,11 @@ from sqlalchemy import event
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from flask_appbuilder.security.sqla.manager import SecurityManager  # noqa: E402
+
 from app import create_app  # noqa: E402
 from app.demo import DEMO_PASSWORD  # noqa: E402
 from app.security import ConsoleSecurityManager  # noqa: E402
-from flask_appbuilder.security.sqla.manager import SecurityManager  # noqa: E402
 
 
 def build_app(customers: int):

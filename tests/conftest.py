@@ -58,6 +58,7 @@ def session(app):
     """A session of its own, outside any app context: requests made while it is open
     must not share `g` or the app's scoped session with the test."""
     from sqlalchemy.orm import Session
+
     from app.extensions import db
     with app.app_context():
         engine = db.engine

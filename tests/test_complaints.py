@@ -2,11 +2,10 @@
 monthly statistics, row scope, improvement measures and workday overrides."""
 from datetime import date, datetime, timedelta
 
-import pytest
 import prison as rison
+import pytest
 from sqlalchemy import func, select
 
-from app.demo import DEMO_PASSWORD
 from app.models.calendar import WorkdayOverride, work_calendar
 from app.models.complaints import Complaint, ImprovementMeasure
 from app.timeutil import now_cn

@@ -956,6 +956,7 @@ def demo(tmp_path_factory):
     import json
     import subprocess
     import sys
+
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
     url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
@@ -979,6 +980,7 @@ def test_demo_loads_200_customers_fast_and_a_second_run_adds_nothing(demo):
 
 def test_demo_is_deterministic():
     import random
+
     from app.demo_customers import SEED, plan_customers
     today = today_cn()
     first, again = (plan_customers(random.Random(SEED), today) for _ in range(2))

@@ -13,8 +13,18 @@ from app.demo import DEMO_PASSWORD
 from app.models.customers import ArchiveLoan, Contact, Customer, DevelopmentPlan, Transaction
 from app.models.org import ConsoleUser
 from tests.conftest import unique
-from tests.test_customers import (MODELS, VIEWS, as_form, count, fields, new_customer, new_row,
-                                  plan_in, status_of, step)
+from tests.test_customers import (
+    MODELS,
+    VIEWS,
+    as_form,
+    count,
+    fields,
+    new_customer,
+    new_row,
+    plan_in,
+    status_of,
+    step,
+)
 
 # the column a row is found by in a list search (_flt_0_<column> = starts with)
 KEYS = {"customer": "name", "contact": "name", "transaction": "product",

@@ -9,8 +9,23 @@ from datetime import date, datetime
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (Boolean, CheckConstraint, Column, Date, DateTime, ForeignKey, Integer,
-                        String, Text, and_, case, event, func, or_, select)
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    and_,
+    case,
+    event,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import relationship, validates
@@ -22,8 +37,16 @@ from app.models.customers import Customer
 from app.scope import scope_clause
 from app.timeutil import CHINA, now_cn
 from app.workdays import WorkCalendar, end_of_workday
-from app.workflow import (Step, StepForbidden, StepNeedsInput, StepNotAllowed, TransitionLog,
-                          Workflow, send_back, step)
+from app.workflow import (
+    Step,
+    StepForbidden,
+    StepNeedsInput,
+    StepNotAllowed,
+    TransitionLog,
+    Workflow,
+    send_back,
+    step,
+)
 
 CATEGORIES = {"major": _l("重大责任投诉"), "general": _l("一般责任投诉"),
               "no_liability": _l("无责任投诉"), "assist": _l("协助处理投诉")}

@@ -15,8 +15,22 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from dateutil.relativedelta import relativedelta
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import (JSON, Boolean, Column, Date, ForeignKey, Integer, Numeric, String, Text,
-                        UniqueConstraint, event, func, select, update)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import object_session, relationship
 
 from app.errors import RowRejected

@@ -2,10 +2,9 @@
 from flask import g, has_app_context
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import User
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Integer, String, select
 from sqlalchemy.orm import object_session, relationship
-
-from flask_babel import lazy_gettext as _l
 
 from app.errors import RowRejected
 from app.models.base import SHARED, RegisterMixin

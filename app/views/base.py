@@ -12,28 +12,38 @@ from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import get_list_schema, rison, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
+from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow.validate import OneOf
-from sqlalchemy import Boolean, select
-from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import Boolean
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
 
-from flask_appbuilder.urltools import get_filter_args, get_order_args
-
 from app.errors import RowRejected
-from app.rows import (check_before_save, check_may_change, check_not_referenced, edit_refusal,
-                      prepare_new_row, related_out_of_scope)
-from app.export import (ExportJob, count_rows, export_columns, export_filename,
-                        export_statement, start_background_export, too_many, write_export)
+from app.excel import XLSX_MIMETYPE
+from app.export import (
+    ExportJob,
+    count_rows,
+    export_columns,
+    export_filename,
+    export_statement,
+    start_background_export,
+    too_many,
+    write_export,
+)
 from app.models.base import OWNED
-from app.scope import ScopedInterface, in_scope
+from app.rows import (
+    check_before_save,
+    check_may_change,
+    check_not_referenced,
+    edit_refusal,
+    prepare_new_row,
+    related_out_of_scope,
+)
 from app.security import FULL, READ
 from app.timeutil import today_cn
 from app.workflow import TransitionError, available, fire, history
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 DEFAULT_ACCESS = {
     OWNED: {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": READ},

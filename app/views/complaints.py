@@ -3,6 +3,7 @@ monthly statistics (web page and API) and overdue marking."""
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
+from flask_appbuilder.fieldwidgets import DateTimePickerWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
@@ -12,17 +13,23 @@ from sqlalchemy import asc, desc
 from wtforms import DateTimeField
 from wtforms.validators import Optional
 
-from flask_appbuilder.fieldwidgets import DateTimePickerWidget
-
 from app.models.calendar import WorkdayOverride, calendar_warning
-from app.models.complaints import (CATEGORIES, Complaint, ImprovementMeasure, escalate,
-                                   month_bounds, monthly_stats, needs_escalation,
-                                   open_measure_for, overdue_counts)
+from app.models.complaints import (
+    CATEGORIES,
+    Complaint,
+    ImprovementMeasure,
+    escalate,
+    month_bounds,
+    monthly_stats,
+    needs_escalation,
+    open_measure_for,
+    overdue_counts,
+)
 from app.scope import ScopedInterface, current_user
 from app.security import READ, WRITE
 from app.timeutil import now_cn, today_cn
-from app.views.paper_forms import ComplaintFormMixin
 from app.views.base import RegisterApi, RegisterView
+from app.views.paper_forms import ComplaintFormMixin
 from app.workflow import TransitionError
 
 AUDIT = ["owner", "department", "created_on", "changed_on"]

@@ -1,14 +1,14 @@
 """客户档案 family: views and REST APIs (declarations only; behaviour is in the bases)."""
 from flask_babel import lazy_gettext as _l
 
+from app.importer import ImportSpec
 from app.models.customers import ArchiveLoan, Contact, Customer, DevelopmentPlan, Transaction
 from app.scope import ScopedInterface
 from app.security import FULL, READ, WRITE
-from app.importer import ImportSpec
 from app.views.base import RegisterApi, RegisterView
-from app.views.imports import ImportMixin
 from app.views.complaints import ComplaintView
 from app.views.grading import CustomerAbcMixin, GradeEvaluationView
+from app.views.imports import ImportMixin
 
 AUDIT = ["owner", "department", "created_on", "changed_on"]
 FINANCE_WRITES = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": WRITE}

@@ -7,13 +7,12 @@ from flask_appbuilder.api import BaseApi, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from sqlalchemy import select
 
+from app.excel import XLSX_MIMETYPE
 from app.export import ExportJob
 from app.security import ROLES
 
 EVERYONE_STATUS = {role: ("can_status",) for role in ROLES}
 EVERYONE_GET = {role: ("can_get",) for role in ROLES}
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def own_job_or_404(session, token) -> ExportJob:

@@ -10,7 +10,7 @@ Declarations on the shared bases, plus the endpoints of DESIGN.md §4/§8:
 """
 import io
 
-from flask import Response, abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -24,14 +24,23 @@ from wtforms.validators import DataRequired, Optional
 from app import grading
 from app.errors import RowRejected
 from app.models.customers import CUSTOMER_TYPES, Customer, Transaction
-from app.models.grading import (SCORE_FIELDS, THRESHOLD_FIELDS, WEIGHT_FIELDS, GradeEvaluation,
-                                GradingRule, active_rule, duplicate_problem, recompute,
-                                rule_delete_problem, rule_problem)
+from app.models.grading import (
+    SCORE_FIELDS,
+    THRESHOLD_FIELDS,
+    WEIGHT_FIELDS,
+    GradeEvaluation,
+    GradingRule,
+    active_rule,
+    duplicate_problem,
+    recompute,
+    rule_delete_problem,
+    rule_problem,
+)
 from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
-from app.views.paper_forms import GradeEvaluationFormMixin
 from app.views.base import RegisterApi, RegisterView
+from app.views.paper_forms import GradeEvaluationFormMixin
 
 AUDIT = ["owner", "department", "created_on", "changed_on"]
 AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "created_on",
@@ -393,7 +402,7 @@ class AbcAnalysisView(BaseView):
     @expose("/export.xlsx")
     @has_access
     def export_xlsx(self):
-        from app.excel import XlsxColumn, write_list
+        from app.excel import XLSX_MIMETYPE, XlsxColumn, write_list
         try:
             year, by_type, _years, _rule, rows = self._rows()
         except BadParameter:
@@ -410,9 +419,9 @@ class AbcAnalysisView(BaseView):
         buffer = io.BytesIO()
         write_list(buffer, _("%(year)s 年度 ABC 分析", year=year), columns, data)
         filename = f"abc-{year}{'-by-type' if by_type else ''}.xlsx"
-        return Response(buffer.getvalue(), headers={
-            "Content-Disposition": f"attachment; filename={filename}"},
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        buffer.seek(0)
+        return send_file(buffer, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=filename)
 
 
 # --- 等级复评到期 ------------------------------------------------------------------------

@@ -7,9 +7,8 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access, permission_name
 from flask_babel import gettext as _
 
+from app.excel import XLSX_MIMETYPE
 from app.importer import import_file, template
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ImportMixin:

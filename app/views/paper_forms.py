@@ -13,15 +13,13 @@ from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from app.excel import Field, FormLayout, SheetSpec, XlsxColumn, render_workbook
+from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn, render_workbook
 from app.models.complaints import CATEGORIES, CHANNELS, Complaint, month_bounds, monthly_stats
 from app.models.customers import COOPERATION, CUSTOMER_TYPES, Customer
-from app.models.grading import ASPECT_LABELS, SCORE_FIELDS, GradeEvaluation, weights_text
-from app.workflow import history
+from app.models.grading import ASPECT_LABELS, SCORE_FIELDS, weights_text
 from app.scope import scope_clause
 from app.timeutil import now_cn
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from app.workflow import history
 
 
 def labels(choices) -> dict:

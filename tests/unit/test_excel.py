@@ -15,7 +15,16 @@ import pytest
 import sqlalchemy as sa
 
 from app import excel
-from app.excel import Field, FormLayout, SheetSpec, TooManyRows, XlsxColumn, render_form, render_workbook, write_list
+from app.excel import (
+    Field,
+    FormLayout,
+    SheetSpec,
+    TooManyRows,
+    XlsxColumn,
+    render_form,
+    render_workbook,
+    write_list,
+)
 
 TRICKY_STRINGS = ["=1+1", "+86 138 0013 8000", "-5", "@x", "=HYPERLINK(\"http://evil\")", "<r>&</r>", " padded "]
 

@@ -4,9 +4,17 @@ from decimal import Decimal
 
 import pytest
 
-from app.models.grading import (DEFAULT_RULE, THRESHOLD_FIELDS, WEIGHT_FIELDS, GradingRule,
-                                add_months, grade_for, is_provisional, total_score,
-                                weights_text)
+from app.models.grading import (
+    DEFAULT_RULE,
+    THRESHOLD_FIELDS,
+    WEIGHT_FIELDS,
+    GradingRule,
+    add_months,
+    grade_for,
+    is_provisional,
+    total_score,
+    weights_text,
+)
 
 WEIGHTS = [DEFAULT_RULE[f] for f in WEIGHT_FIELDS]  # 30, 10, 25, 10, 15, 10
 THRESHOLDS = [DEFAULT_RULE[f] for f in THRESHOLD_FIELDS]  # 85, 70, 55
