@@ -9,7 +9,7 @@ basedir = os.path.abspath(os.path.dirname(__file__))
 # Security
 # --------------------------------------------------------------------------
 # Sessions are signed cookies: every app server must share this key.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me-8f3c2a91")
+SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me-8f3c2a91-5d0b7e64c1a9")
 WTF_CSRF_ENABLED = True
 # WTForms' own catalogs have no Traditional Chinese: let FAB translate its messages
 # through our catalogs instead.

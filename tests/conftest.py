@@ -40,7 +40,7 @@ def app():
         "RATELIMIT_ENABLED": False,
         "AUTH_RATE_LIMITED": False,
         "EXPORT_DIR": os.path.join(tmp_dir, "exports"),
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-of-at-least-thirty-two-bytes",
         "LOG_LEVEL": "WARNING",
     })
     with app.app_context():
