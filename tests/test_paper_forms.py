@@ -82,3 +82,16 @@ def test_grade_evaluation_form_of_another_clerk_is_404(api, dedicated_clerk):
                                                                "year": 2025}).json["id"]
     assert api("clerk3").get(f"/api/v1/grade_evaluation/{evaluation}/form.xlsx").status_code \
         == 404
+
+
+def test_pages_link_to_their_paper_forms(browser, api, dedicated_clerk):
+    assert "/api/v1/complaint/form.xlsx?month=2026-11" in \
+        browser("supervisor1").text("/complaintstats/?month=2026-11")
+    clerk = api(dedicated_clerk)
+    customer = clerk.post("/api/v1/customer/", json={"name": dedicated_clerk + "链接"}).json["id"]
+    evaluation = clerk.post("/api/v1/grade_evaluation/", json={"customer": customer,
+                                                               "year": 2025}).json["id"]
+    html = browser(dedicated_clerk).text(f"/gradeevaluationview/show/{evaluation}")
+    assert f"/api/v1/grade_evaluation/{evaluation}/form.xlsx" in html
+    assert browser(dedicated_clerk).get(
+        f"/api/v1/grade_evaluation/{evaluation}/form.xlsx").status_code == 200
