@@ -26,6 +26,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         appbuilder.init_app(app, db.session)
         from app.views import register_views
         register_views(appbuilder)
+        from app.security_labels import collect_labels
+        collect_labels(appbuilder)
         _protect_api_from_csrf(app)
         from app.errors_pages import register_error_pages
         register_error_pages(app, appbuilder)

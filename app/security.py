@@ -8,6 +8,7 @@ from flask import g, redirect, url_for
 from flask_appbuilder.actions import action
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import UserDBModelView, UserInfoEditView
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import BadRequest
 
@@ -54,6 +55,11 @@ class ConsoleUserDBModelView(UserDBModelView):
         (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"],
                                "expanded": True}),
     ]
+
+    formatters_columns = {
+        "active": lambda v: _("是") if v else _("否"),
+        "roles": lambda roles: "、".join(str(ROLE_LABELS.get(r.name, r.name)) for r in roles),
+    }
 
     @action("handover", _l("离职交接"), None, "fa-exchange", multiple=False)
     def handover(self, item):

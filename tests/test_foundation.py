@@ -144,3 +144,17 @@ def test_clerk_has_no_user_admin(browser):
 def test_admin_sees_user_list_with_departments(browser):
     html = browser("admin").text("/users/list/")
     assert "clerk1" in html and "销售一部" in html
+
+
+def test_role_screens_name_permissions_in_chinese(browser, app):
+    with app.app_context():
+        clerk_role = app.appbuilder.sm.find_role("Supervisor").id
+    html = browser("admin").text(f"/roles/edit/{clerk_role}")
+    assert "审核（客户主管） · 大客户开发计划 [can_review]" in html
+    assert "导出 Excel · 客户档案 [can_export_xlsx]" in html
+
+
+def test_user_list_shows_role_labels_and_yes_no(browser):
+    html = browser("admin").text("/users/list/")
+    assert "业务员" in html and "部门主管" in html and "[Clerk]" not in html
+    assert ">True<" not in html.replace(" ", "").replace("\n", "")
