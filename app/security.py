@@ -76,6 +76,14 @@ class ConsoleSecurityManager(SecurityManager):
     userinfoeditview = ConsoleUserInfoEditView
     userstatschartview = None  # FAB's chart loads Google Charts from the internet
 
+    def register_views(self):
+        super().register_views()
+        # FAB limits the web login only; the JWT login gets the same limit.
+        if self.is_auth_limited:
+            for view in self.appbuilder.baseviews:
+                if isinstance(view, self.security_api):
+                    self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+
     # --- permissions, loaded once per request -------------------------------
     def _permission_set(self, user) -> frozenset:
         cache = g.setdefault("_permission_cache", {})

@@ -51,6 +51,12 @@ TW_FIXUPS = {
     "引數": "參數",            # 参数 (request parameter)
     "賬號": "帳號",            # 账号 (login account)
     "當前": "目前",            # 当前
+    "稽核": "審核",            # 审核 (review step); s2twp makes it 稽核 (audit)
+    "模板": "範本",            # 导入模板 (import template)
+    "只讀": "唯讀",            # 只读 (read-only)
+    "不透過": "不通過",        # 不通过 (fails a check); s2twp reads 通过 as "via"
+    "錄入": "輸入",            # 录入 (enter data)
+    "帕累託圖": "柏拉圖",      # 帕累托图 (Pareto chart)
 }
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff]")
 
