@@ -69,7 +69,9 @@ def _permission_view_repr(self) -> str:
 
 def _role_repr(self) -> str:
     label = ROLE_LABELS.get(self.name)
-    return f"{label}（{self.name}）" if label is not None else self.name
+    if label is None or str(label) == self.name:
+        return self.name
+    return _("%(label)s（%(name)s）", label=label, name=self.name)
 
 
 PermissionView.__repr__ = _permission_view_repr

@@ -37,7 +37,8 @@ class WorkdayOverride(RegisterMixin, Model):
     def __repr__(self) -> str:
         if self.date is None:
             return ""
-        return f"{self.date.isoformat()} {_l('工作日') if self.is_workday else _l('休息日')}"
+        kind = _l("工作日") if self.is_workday else _l("休息日")
+        return f"{self.date.isoformat()} {kind}"
 
 
 def load_overrides(session) -> dict[date, bool]:

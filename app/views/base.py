@@ -358,6 +358,17 @@ def translate_messages(messages):
     return messages
 
 
+def nested_labels(model, columns) -> dict:
+    """Labels of dotted API columns: customer.name → 客户, owner.id → 经办人 ID."""
+    labels = {}
+    for name in columns:
+        if "." in name:
+            relation, attr = name.split(".", 1)
+            base = model.field_labels.get(relation, relation)
+            labels[name] = _l("%(label)s ID", label=base) if attr == "id" else base
+    return labels
+
+
 class ChoiceOf(OneOf):
     """OneOf with its message in the reader's language (evaluated per request)."""
 
@@ -377,6 +388,15 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
             return
         cls._declare_defaults(api=True)
         model = cls.datamodel.obj
+        cls.label_columns = {**nested_labels(model, [*(cls.list_columns or []),
+                                                     *(cls.show_columns or [])]),
+                             **cls.label_columns}
+        for attr, text in (("list_title", _l("%(register)s列表", register=model.label)),
+                           ("show_title", _l("查看%(register)s", register=model.label)),
+                           ("add_title", _l("新增%(register)s", register=model.label)),
+                           ("edit_title", _l("编辑%(register)s", register=model.label))):
+            if attr not in cls.__dict__ and model.label is not None:
+                setattr(cls, attr, text)
         validators = dict(cls.__dict__.get("validators_columns") or {})
         for column, choices in model.enums.items():
             validators.setdefault(column, ChoiceOf(list(choices)))

@@ -125,21 +125,10 @@ class CustomerView(ImportMixin, RegisterView):
 
 AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "created_on",
              "changed_on", "version"]
-# the nested columns' labels (FAB would answer "Owner Username" and the like)
-API_LABELS = {"owner.username": Customer.field_labels["owner"],
-              "department.name": Customer.field_labels["department"],
-              "customer.name": Contact.field_labels["customer"]}
-
-
-def titles(view) -> tuple:
-    """An API answers with the same Chinese titles as its web view."""
-    return view.list_title, view.show_title, view.add_title, view.edit_title
 
 
 class CustomerApi(CustomerAbcMixin, RegisterApi):
     resource_name = "customer"
-    list_title, show_title, add_title, edit_title = titles(CustomerView)
-    label_columns = API_LABELS
     datamodel = ScopedInterface(Customer)
     list_columns = show_columns = ["id", "code", "name", "customer_type", "industry", "scale",
                                    "address", "phone", "cooperation", "is_key", "grade",
@@ -152,8 +141,6 @@ class CustomerApi(CustomerAbcMixin, RegisterApi):
 
 class ContactApi(RegisterApi):
     resource_name = "contact"
-    list_title, show_title, add_title, edit_title = titles(ContactView)
-    label_columns = API_LABELS
     datamodel = ScopedInterface(Contact)
     list_columns = show_columns = ["id", "customer.id", "customer.name", "name", "title", "phone",
                                    "email", "is_decision_maker", "birthday", "hobbies",
@@ -164,8 +151,6 @@ class ContactApi(RegisterApi):
 
 class TransactionApi(RegisterApi):
     resource_name = "transaction"
-    list_title, show_title, add_title, edit_title = titles(TransactionView)
-    label_columns = API_LABELS
     datamodel = ScopedInterface(Transaction)
     role_access = FINANCE_WRITES
     list_columns = show_columns = ["id", "customer.id", "customer.name", "date", "product",
@@ -178,8 +163,6 @@ class TransactionApi(RegisterApi):
 
 class DevelopmentPlanApi(RegisterApi):
     resource_name = "development_plan"
-    list_title, show_title, add_title, edit_title = titles(DevelopmentPlanView)
-    label_columns = API_LABELS
     datamodel = ScopedInterface(DevelopmentPlan)
     list_columns = show_columns = ["id", "customer.id", "customer.name", "objective",
                                    "start_date", "end_date", "budget", "steps", "result",
@@ -190,8 +173,6 @@ class DevelopmentPlanApi(RegisterApi):
 
 class ArchiveLoanApi(RegisterApi):
     resource_name = "archive_loan"
-    list_title, show_title, add_title, edit_title = titles(ArchiveLoanView)
-    label_columns = API_LABELS
     datamodel = ScopedInterface(ArchiveLoan)
     list_columns = show_columns = ["id", "customer.id", "customer.name", "document", "borrower",
                                    "purpose", "borrowed_on", "due_on", "returned_on", "status",

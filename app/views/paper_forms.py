@@ -37,6 +37,7 @@ def send_form(sheets, filename):
 # 客户投诉登记表 and its monthly statistics (DESIGN.md §4, §6)
 # --------------------------------------------------------------------------
 def complaint_register_layout() -> FormLayout:
+    label = Complaint.field_labels
     return FormLayout(
         title=_("客户投诉登记表"),
         header_fields=[(_("月份"), "month"), (_("部门"), "department"),
@@ -44,18 +45,18 @@ def complaint_register_layout() -> FormLayout:
         table=[
             XlsxColumn("seq", _("序号"), "int", width=5),
             XlsxColumn("code", _("投诉编号"), width=14),
-            XlsxColumn("received_at", _("受理时间"), "datetime", width=16),
+            XlsxColumn("received_at", str(label["received_at"]), "datetime", width=16),
             XlsxColumn("customer", _("客户名称"), width=22),
-            XlsxColumn("complainant", _("投诉人"), width=10),
-            XlsxColumn("channel", _("投诉方式"), "enum", labels(CHANNELS), width=8),
-            XlsxColumn("category", _("投诉类别"), "enum", labels(CATEGORIES), width=12),
-            XlsxColumn("description", _("投诉内容"), width=30),
-            XlsxColumn("handler", _("处理人"), width=10),
-            XlsxColumn("due_at", _("处理时限"), "datetime", width=16),
-            XlsxColumn("resolution", _("处理结果"), width=24),
-            XlsxColumn("resolved_at", _("处理完成时间"), "datetime", width=16),
-            XlsxColumn("followed_up_at", _("回访时间"), "datetime", width=16),
-            XlsxColumn("followup_result", _("回访结果"), width=20),
+            XlsxColumn("complainant", str(label["complainant"]), width=10),
+            XlsxColumn("channel", str(label["channel"]), "enum", labels(CHANNELS), width=8),
+            XlsxColumn("category", str(label["category"]), "enum", labels(CATEGORIES), width=12),
+            XlsxColumn("description", str(label["description"]), width=30),
+            XlsxColumn("handler", str(label["handler"]), width=10),
+            XlsxColumn("due_at", str(label["due_at"]), "datetime", width=16),
+            XlsxColumn("resolution", str(label["resolution"]), width=24),
+            XlsxColumn("resolved_at", str(label["resolved_at"]), "datetime", width=16),
+            XlsxColumn("followed_up_at", str(label["followed_up_at"]), "datetime", width=16),
+            XlsxColumn("followup_result", str(label["followup_result"]), width=20),
         ],
         min_table_rows=10,
         signatures=[_("制表人"), _("审核人（客户服务部经理）")],
@@ -68,7 +69,7 @@ def complaint_stats_layout() -> FormLayout:
         title=_("客户投诉月度统计表"),
         header_fields=[(_("月份"), "month"), (_("部门"), "department")],
         table=[
-            XlsxColumn("category", _("投诉类别"), width=16),
+            XlsxColumn("category", str(label["category"]), width=16),
             XlsxColumn("received", _("受理数"), "int"),
             XlsxColumn("resolved", _("处理数"), "int"),
             XlsxColumn("handling_rate", _("处理率"), "decimal"),
@@ -145,7 +146,7 @@ def grade_form_layout() -> FormLayout:
                 (_("经办人"), "owner"), (_("部门"), "department"),
                 Field(_("综合得分"), "total_score", "decimal"), (_("建议等级"), "proposed_grade"),
                 (_("评定等级"), "final_grade"), (_("临时等级"), "provisional"),
-                Field(_("复评日期"), "review_due", "date"), (_("审批日期"), "approved_on"),
+                Field(_("复评日期"), "review_due", "date"), (str(GradeEvaluation.field_labels["approved_on"]), "approved_on"),
                 Field(_("调整理由"), "reason", span=2), Field(_("评级规则"), "rule", span=2)],
         fields_per_row=2,
         table=[XlsxColumn("aspect", _("评定项目"), width=18),
