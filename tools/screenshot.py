@@ -8,6 +8,8 @@ import sys
 
 from selenium import webdriver
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def driver() -> webdriver.Chrome:
@@ -22,10 +24,13 @@ def driver() -> webdriver.Chrome:
 
 
 def login(browser, base, user, password="Demo@2026"):
+    """Sign in and wait until the console has answered (a later get() would cancel it)."""
     browser.get(base + "/login/")
     browser.find_element(By.NAME, "username").send_keys(user)
     browser.find_element(By.NAME, "password").send_keys(password)
+    form = browser.find_element(By.TAG_NAME, "form")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit], button[type=submit]").click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(form))
 
 
 def main(base, user, outdir, *paths):

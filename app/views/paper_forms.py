@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn, render_workbook
 from app.models.complaints import CATEGORIES, CHANNELS, Complaint, month_bounds, monthly_stats
 from app.models.customers import COOPERATION, CUSTOMER_TYPES, Customer
-from app.models.grading import ASPECT_LABELS, SCORE_FIELDS, weights_text
+from app.models.grading import ASPECT_LABELS, SCORE_FIELDS, GradeEvaluation, weights_text
 from app.scope import scope_clause
 from app.timeutil import now_cn
 from app.workflow import history
@@ -69,7 +69,7 @@ def complaint_stats_layout() -> FormLayout:
         title=_("客户投诉月度统计表"),
         header_fields=[(_("月份"), "month"), (_("部门"), "department")],
         table=[
-            XlsxColumn("category", str(label["category"]), width=16),
+            XlsxColumn("category", str(Complaint.field_labels["category"]), width=16),
             XlsxColumn("received", _("受理数"), "int"),
             XlsxColumn("resolved", _("处理数"), "int"),
             XlsxColumn("handling_rate", _("处理率"), "decimal"),
