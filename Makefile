@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8080
 WORKERS ?= 4
 
-.PHONY: run test test-sqlite test-pg serve migrate demo i18n translations bench clean
+.PHONY: run test serve migrate demo i18n translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,7 @@ run: i18n demo
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (see README).
 test: $(VENV)/.dev i18n
+	$(BIN)/ruff check app tests tools bench config.py run.py
 	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q tests
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL"; $(BIN)/python -m pytest -q tests; fi
