@@ -76,6 +76,15 @@ def has_han(text):
     return bool(HAN.search(text or ""))
 
 
+def is_ours(text):
+    """Our (Chinese) source strings: Han characters, or only placeholders and CJK
+    punctuation such as "%(row)s：%(message)s"; FAB's are English."""
+    if isinstance(text, (tuple, list)):
+        return any(is_ours(t) for t in text)
+    bare = re.sub(r"%\([a-z_]+\)[sd]|\{[a-z_]+\}", "", text or "")
+    return has_han(text) or not re.search(r"[A-Za-z]", bare)
+
+
 def is_empty(message):
     if isinstance(message.string, (tuple, list)):
         return not any(message.string)
@@ -151,7 +160,7 @@ def fill():
     zh = load(SIMPLIFIED)
     count = 0
     for message in zh:
-        if message.id and is_empty(message) and has_han(message.id):
+        if message.id and is_empty(message) and is_ours(message.id):
             if message.pluralizable:
                 message.string = (message.id[0],) * zh.num_plurals
             else:
@@ -191,7 +200,7 @@ def fill():
     for message in en:
         if not message.id or not is_empty(message):
             continue
-        if has_han(message.id):
+        if is_ours(message.id):
             chinese.append(message)
         else:
             message.string = message.id if not message.pluralizable else tuple(message.id)

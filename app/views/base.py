@@ -299,7 +299,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
                             comment=request.form.get("comment"), data=data)
                 flash(_("%(row)s：已%(step)s", row=item, step=done.label), "success")
             except TransitionError as e:
-                flash(f"{item}：{e.message}", "danger")
+                flash(_("%(row)s：%(message)s", row=item, message=e.message), "danger")
         if len(items) == 1:
             return redirect(url_for(f"{self.endpoint}.show", pk=items[0].id))
         return redirect(url_for(f"{self.endpoint}.list"))

@@ -188,7 +188,7 @@ class _ComplaintActions:
                      comment=request.form.get("comment"))
             flash(_("%(row)s：已上报集团", row=item), "success")
         except TransitionError as e:
-            flash(f"{item}：{e.message}", "danger")
+            flash(_("%(row)s：%(message)s", row=item, message=e.message), "danger")
         return redirect(url_for("ComplaintView.show", pk=pk))
 
     @expose("/raise_measure/<int:pk>", methods=["POST"])
