@@ -16,8 +16,8 @@ def open_states(model) -> tuple[str, ...] | None:
     if flow is None:
         return None
     finals = {state for state in flow.states
-              if not any(s.starts_from(state) and s.name not in ("send_back", "reject")
-                         for s in flow.steps)}
+              if not any(s.starts_from(state) and s.target is not None
+                         and s.name not in ("send_back", "reject") for s in flow.steps)}
     return tuple(state for state in flow.states if state not in finals)
 
 

@@ -41,7 +41,7 @@ class StepNeedsInput(TransitionError):
 class Step:
     name: str
     sources: tuple[str, ...]
-    target: str
+    target: str | None  # None: a recorded act that keeps the row's state (e.g. 上报集团)
     label: object
     roles: tuple[str, ...] = ()
     comment: bool = False  # a comment is required
@@ -71,7 +71,7 @@ class Workflow:
     def __post_init__(self):
         self.by_name = {s.name: s for s in self.steps}
         for s in self.steps:
-            unknown = {s.target, *s.sources} - set(self.states) - {ANY}
+            unknown = {s.target, *s.sources} - set(self.states) - {ANY, None}
             if unknown:
                 raise ValueError(f"step {s.name}: unknown states {unknown}")
 
@@ -117,10 +117,18 @@ def history(session, obj) -> list:
     ).all()
 
 
-def available(obj, can: Callable[[str], bool]) -> list:
-    """The steps the user may run on this row now (drives the buttons)."""
-    flow = obj.workflow
-    return [s for s in flow.steps_from(obj.status) if can(f"can_{s.name}")]
+def available(obj, can: Callable[[str], bool], actor=None) -> list:
+    """The steps the user may run on this row now (drives the buttons): permitted, from
+    this state, and not refused by the step's guard."""
+    def allowed(chosen) -> bool:
+        if chosen.guard is None:
+            return True
+        try:
+            chosen.guard(obj, actor, can)
+        except TransitionError:
+            return False
+        return True
+    return [s for s in obj.workflow.steps_from(obj.status) if can(f"can_{s.name}") and allowed(s)]
 
 
 def _blank(value) -> bool:
@@ -159,13 +167,14 @@ def fire(session, obj, name: str, actor, can: Callable[[str], bool],
                                     step=chosen.label, fields=labels))
         if chosen.guard:
             chosen.guard(obj, actor, can)
-        obj.status = chosen.target
+        if chosen.target is not None:
+            obj.status = chosen.target
         if chosen.stamp:
             now = now_cn()
             is_datetime = isinstance(type(obj).__table__.c[chosen.stamp].type, DateTime)
             setattr(obj, chosen.stamp, now if is_datetime else now.date())
         session.add(TransitionLog(register=obj.__tablename__, row_id=obj.id, step=name,
-                                  from_state=source, to_state=chosen.target,
+                                  from_state=source, to_state=obj.status,
                                   user_id=actor.id, comment=comment))
         if chosen.after:
             chosen.after(obj, actor, session)

@@ -401,7 +401,7 @@ def test_escalate_from_the_show_page(browser, clerk, customer, session):
     b = browser("clerk1")
     html = b.text(f"/complaintview/show/{cid}")
     assert "上报集团" in html
-    r = b.post(f"/complaintview/escalate/{cid}", {"comment": "电话报告"}, follow_redirects=True)
+    r = b.post(f"/complaintview/action/escalate/{cid}", {"comment": "电话报告"}, follow_redirects=True)
     assert "已上报集团" in flashes(r.get_data(as_text=True))
     assert session.get(Complaint, cid, populate_existing=True).escalated_at is not None
 

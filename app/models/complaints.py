@@ -38,11 +38,8 @@ from app.scope import scope_clause
 from app.timeutil import CHINA, now_cn
 from app.workdays import WorkCalendar, end_of_workday
 from app.workflow import (
-    Step,
-    StepForbidden,
     StepNeedsInput,
     StepNotAllowed,
-    TransitionLog,
     Workflow,
     send_back,
     step,
@@ -58,6 +55,21 @@ RESOLVED_STATES = ("resolved", "followed_up", "closed")
 FOLLOWED_UP_STATES = ("followed_up", "closed")
 ESCALATION_STATES = ("registered", "handling", "resolved", "followed_up", "returned")
 
+def needs_escalation(complaint) -> bool:
+    """Policy 4.6.1: 重大投诉及集体投诉 are reported to the group (collective complaints
+    are major ones by 3.1.1(5), whatever category the clerk chose)."""
+    return complaint.category == "major" or bool(complaint.is_collective)
+
+
+def escalation_guard(complaint, _actor=None, _can=None) -> None:
+    """Only major or collective complaints, and only once (409 otherwise)."""
+    if not needs_escalation(complaint):
+        raise StepNotAllowed(_l("只有重大责任投诉或集体投诉需要上报集团"))
+    if complaint.escalated_at is not None:
+        raise StepNotAllowed(_l("该投诉已于 %(at)s 上报集团",
+                                at=complaint.escalated_at.strftime("%Y-%m-%d %H:%M")))
+
+
 COMPLAINT_FLOW = Workflow(
     initial="registered",
     editable=("registered", "handling", "returned"),
@@ -71,16 +83,13 @@ COMPLAINT_FLOW = Workflow(
         step("follow_up", "resolved", "followed_up", _l("回访"), roles=("Clerk",),
              needs=("followup_result",), fields=("satisfied",), stamp="followed_up_at"),
         step("close", "followed_up", "closed", _l("结案"), roles=("Supervisor",)),
+        # 上报集团 (policy 4.6.1: major and collective complaints are reported to the group
+        # by the next working day) is recorded beside the flow: handling goes on.
+        step("escalate", ESCALATION_STATES, None, _l("上报集团"), roles=("Clerk",),
+             stamp="escalated_at", guard=escalation_guard),
         send_back(("resolved", "followed_up")),
     ],
 )
-# 上报集团 (policy 4.6.1: major and collective complaints are reported to the group by the
-# next day) is a
-# recorded action beside the flow, not a state: handling goes on while the group is told.
-# It is listed here only so the history shows its label; with no source state, fire()
-# never runs it (ComplaintApi/ComplaintView run it through `escalate()` below).
-ESCALATE = Step("escalate", (), "registered", _l("上报集团"), roles=("Clerk",))
-COMPLAINT_FLOW.by_name.setdefault("escalate", ESCALATE)
 
 
 def _is_overdue(deadline, now) -> bool:
@@ -275,41 +284,6 @@ def _deadlines_on_update(_mapper, connection, target):
         target.compute_deadlines(work_calendar(connection), changed)
 
 
-def needs_escalation(complaint) -> bool:
-    """Policy 4.6.1: 重大投诉及集体投诉 are reported to the group (collective complaints
-    are major ones by 3.1.1(5), whatever category the clerk chose)."""
-    return complaint.category == "major" or bool(complaint.is_collective)
-
-
-def escalate(session, complaint, actor, can, comment: str | None = None) -> None:
-    """上报集团: stamp escalated_at and record it in the history, in one transaction.
-
-    Refusals as for steps: 403 (no `can_escalate`), 409 (not a major complaint, already
-    reported, or closed). The caller has answered 404 for rows out of scope.
-    """
-    if not can("can_escalate"):
-        raise StepForbidden(_l("您没有执行“%(step)s”的权限", step=ESCALATE.label))
-    if not needs_escalation(complaint):
-        raise StepNotAllowed(_l("只有重大责任投诉或集体投诉需要上报集团"))
-    if complaint.escalated_at is not None:
-        raise StepNotAllowed(_l("该投诉已于 %(at)s 上报集团",
-                                at=complaint.escalated_at.strftime("%Y-%m-%d %H:%M")))
-    if complaint.status not in ESCALATION_STATES:
-        raise StepNotAllowed(_l("当前状态“%(state)s”不能执行“%(step)s”",
-                                state=COMPLAINT_FLOW.state_label(complaint.status),
-                                step=ESCALATE.label))
-    try:
-        complaint.escalated_at = now_cn()
-        session.add(TransitionLog(register=complaint.__tablename__, row_id=complaint.id,
-                                  step="escalate", from_state=complaint.status,
-                                  to_state=complaint.status, user_id=actor.id,
-                                  comment=(comment or "").strip() or None))
-        session.commit()
-    except Exception:
-        session.rollback()
-        raise
-
-
 # --- statistics (policy 4.8.1; DESIGN.md §4) ------------------------------------------
 def month_bounds(month: str) -> tuple[datetime, datetime] | None:
     """'2026-03' → [2026-03-01 00:00, 2026-04-01 00:00), or None when malformed."""
@@ -484,6 +458,6 @@ def open_measure_for(complaint, user) -> "ImprovementMeasure":
 
 
 __all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_FLOW", "Complaint", "ImprovementMeasure",
-           "MEASURE_FLOW", "complaint_deadlines", "escalate", "followup_deadline",
+           "MEASURE_FLOW", "complaint_deadlines", "followup_deadline",
            "month_bounds", "monthly_stats", "needs_escalation", "open_measure_for",
            "overdue_counts"]

@@ -49,6 +49,10 @@ DEFAULT_ACCESS = {
     OWNED: {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": READ},
     None: {"Clerk": READ, "Supervisor": READ, "Executive": READ, "Finance": READ},
 }
+# The record columns every register shows (web show pages, API answers).
+AUDIT = ["owner", "department", "created_on", "changed_on"]
+AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "created_on",
+             "changed_on", "version"]
 API_PERMISSIONS = {"can_list": "can_get", "can_show": "can_get", "can_add": "can_post",
                    "can_edit": "can_put"}
 
@@ -314,7 +318,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
             if item is not None and item.workflow is not None:
                 kwargs["workflow"] = item.workflow
                 kwargs["row_state"] = item.workflow.state_label(item.status)
-                kwargs["steps"] = available(item, self.can_step)
+                kwargs["steps"] = available(item, self.can_step, g.user)
                 kwargs["history"] = history(self.datamodel.session, item)
                 kwargs["may_edit"] = edit_refusal(item, g.user) is None
         return super().render_template(template, **kwargs)

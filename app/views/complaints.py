@@ -18,24 +18,17 @@ from app.models.complaints import (
     CATEGORIES,
     Complaint,
     ImprovementMeasure,
-    escalate,
     month_bounds,
     monthly_stats,
-    needs_escalation,
     open_measure_for,
     overdue_counts,
 )
 from app.scope import ScopedInterface, current_user
 from app.security import READ, WRITE
 from app.timeutil import now_cn, today_cn
-from app.views.base import RegisterApi, RegisterView
+from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.paper_forms import ComplaintFormMixin
-from app.workflow import TransitionError
 
-AUDIT = ["owner", "department", "created_on", "changed_on"]
-AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "created_on",
-             "changed_on", "version"]
-REFERENCE_ACCESS = {"Clerk": READ, "Supervisor": READ, "Executive": READ, "Finance": READ}
 # Complaints are records the policy keeps (投诉受理时同步记录): only admins delete them.
 COMPLAINT_ACCESS = {"Clerk": WRITE + ("can_escalate",), "Supervisor": WRITE + ("can_escalate",),
                     "Executive": READ + ("can_escalate",), "Finance": READ}
@@ -169,27 +162,8 @@ def _received_at_field():
 
 
 class _ComplaintActions:
-    """The routes both complaint lists offer: 上报集团 and 提出整改措施 (the same
-    permissions on both views, so neither startup prunes the other's)."""
-
-    def _can(self, permission: str) -> bool:
-        return self.appbuilder.sm.has_access(permission, self.class_permission_name)
-
-    @expose("/escalate/<int:pk>", methods=["POST"])
-    @has_access
-    @permission_name("escalate")
-    def escalate(self, pk):
-        """上报集团 (policy 4.6.1)."""
-        item = self.datamodel.get(pk)
-        if item is None:
-            abort(404)
-        try:
-            escalate(self.datamodel.session, item, g.user, self._can,
-                     comment=request.form.get("comment"))
-            flash(_("%(row)s：已上报集团", row=item), "success")
-        except TransitionError as e:
-            flash(_("%(row)s：%(message)s", row=item, message=e.message), "danger")
-        return redirect(url_for("ComplaintView.show", pk=pk))
+    """提出整改措施, offered by both complaint lists (the same permission on both views,
+    so neither startup prunes the other's)."""
 
     @expose("/raise_measure/<int:pk>", methods=["POST"])
     @has_access
@@ -236,9 +210,6 @@ class ComplaintView(_ComplaintActions, RegisterView):
             item = self.datamodel.get(pk, self._base_filters)
             if item is not None:
                 kwargs["complaint"] = item
-                kwargs["can_escalate"] = self._can("can_escalate") and \
-                    needs_escalation(item) and item.escalated_at is None and \
-                    item.status != "closed"
                 kwargs["can_raise_measure"] = self.appbuilder.sm.has_access(
                     "can_add", "ImprovementMeasure")
         return super().render_template(template, **kwargs)
@@ -327,27 +298,6 @@ class ComplaintApi(ComplaintFormMixin, RegisterApi):
     search_filters = {"status": [OverdueFilter, MyOverdueFilter]}
     base_order = ("is_collective", "desc")
 
-    @expose("/<int:pk>/transition/<name>", methods=["POST"])
-    @protect()
-    @safe
-    @permission_name("get")
-    def transition(self, pk, name):
-        """上报集团 runs beside the flow (it changes no state); every other name is a step."""
-        if name != "escalate":
-            return super().transition(pk, name)
-        item = self.datamodel.get(pk, self._base_filters)
-        if item is None:
-            return self.response_404()
-        body = request.get_json(silent=True) or {}
-        try:
-            escalate(self.datamodel.session, item, g.user,
-                     lambda perm: self.appbuilder.sm.has_access(perm, self.view_permission_name),
-                     comment=body.get("comment"))
-        except TransitionError as e:
-            return self.response(e.status, message=e.message)
-        item = self.datamodel.get(pk, self._base_filters)
-        return self.response(200, id=pk, result=self.show_model_schema.dump(item))
-
     @expose("/stats", methods=["GET"])
     @protect()
     @safe
@@ -374,7 +324,6 @@ class ComplaintApi(ComplaintFormMixin, RegisterApi):
 # --- 工作日调整 ------------------------------------------------------------------------
 class WorkdayOverrideView(RegisterView):
     datamodel = ScopedInterface(WorkdayOverride)
-    role_access = REFERENCE_ACCESS
     list_title, show_title = _l("工作日调整"), _l("查看工作日调整")
     add_title, edit_title = _l("新增工作日调整"), _l("编辑工作日调整")
     list_columns = ["date", "is_workday", "note", "owner", "changed_on"]
@@ -396,7 +345,6 @@ class WorkdayOverrideView(RegisterView):
 class WorkdayOverrideApi(RegisterApi):
     resource_name = "workday_override"
     datamodel = ScopedInterface(WorkdayOverride)
-    role_access = REFERENCE_ACCESS
     list_columns = show_columns = ["id", "date", "is_workday", "note", "owner.username",
                                    "created_on", "changed_on", "version"]
     add_columns = edit_columns = ["date", "is_workday", "note"]

@@ -5,12 +5,11 @@ from app.importer import ImportSpec
 from app.models.customers import ArchiveLoan, Contact, Customer, DevelopmentPlan, Transaction
 from app.scope import ScopedInterface
 from app.security import FULL, READ, WRITE
-from app.views.base import RegisterApi, RegisterView
+from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.complaints import ComplaintView
 from app.views.grading import CustomerAbcMixin, GradeEvaluationView
 from app.views.imports import ImportMixin
 
-AUDIT = ["owner", "department", "created_on", "changed_on"]
 FINANCE_WRITES = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": WRITE}
 
 
@@ -123,8 +122,6 @@ class CustomerView(ImportMixin, RegisterView):
     base_order = ("code", "asc")
 
 
-AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "created_on",
-             "changed_on", "version"]
 
 
 class CustomerApi(CustomerAbcMixin, RegisterApi):

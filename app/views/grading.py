@@ -39,13 +39,9 @@ from app.models.grading import (
 from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
-from app.views.base import RegisterApi, RegisterView
+from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.paper_forms import GradeEvaluationFormMixin
 
-AUDIT = ["owner", "department", "created_on", "changed_on"]
-AUDIT_API = ["owner.id", "owner.username", "department.id", "department.name", "created_on",
-             "changed_on", "version"]
-RULE_ACCESS = {"Clerk": READ, "Supervisor": READ, "Executive": READ, "Finance": READ}
 EVALUATION_ACCESS = {"Clerk": FULL + ("can_create_year",),
                      "Supervisor": FULL + ("can_create_year",),
                      "Executive": READ, "Finance": READ}
@@ -122,7 +118,6 @@ class _RuleChecks:
 
 class GradingRuleView(_RuleChecks, RegisterView):
     datamodel = ScopedInterface(GradingRule)
-    role_access = RULE_ACCESS
     list_title, show_title = _l("评级规则列表"), _l("查看评级规则")
     add_title, edit_title = _l("新增评级规则"), _l("编辑评级规则")
     list_columns = ["name", "active", "weights_text", "abc_a", "abc_b", "provisional_months",
@@ -153,7 +148,6 @@ class GradingRuleView(_RuleChecks, RegisterView):
 class GradingRuleApi(_RuleChecks, RegisterApi):
     resource_name = "grading_rule"
     datamodel = ScopedInterface(GradingRule)
-    role_access = RULE_ACCESS
     list_columns = show_columns = ["id", *RULE_COLUMNS, "owner.username", "created_on",
                                    "changed_on", "version"]
     add_columns = edit_columns = RULE_COLUMNS

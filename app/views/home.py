@@ -22,7 +22,8 @@ def worklist(appbuilder, user) -> list[dict]:
         seen.add(model)
         flow = model.workflow
         for step in flow.steps:
-            if step.name in FORWARD_EXCLUDED or not my_roles & set(step.roles) or \
+            if step.name in FORWARD_EXCLUDED or step.target is None or \
+                    not my_roles & set(step.roles) or \
                     not sm.has_access(f"can_{step.name}", view.class_permission_name):
                 continue
             sources = [s for s in step.sources if s in flow.states]

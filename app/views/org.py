@@ -3,18 +3,15 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.org import Department
 from app.scope import ScopedInterface
-from app.security import READ
 from app.views.base import RegisterApi, RegisterView
 
 DEPARTMENT_LABELS = {"name": _l("部门名称"), "parent": _l("上级部门"),
                      "owner": _l("创建人"), "department": _l("所属部门"),
                      "created_on": _l("创建时间"), "changed_on": _l("修改时间")}
-REFERENCE_ACCESS = {"Clerk": READ, "Supervisor": READ, "Executive": READ, "Finance": READ}
 
 
 class DepartmentView(RegisterView):
     datamodel = ScopedInterface(Department)
-    role_access = REFERENCE_ACCESS
     list_title = _l("部门列表")
     show_title = _l("查看部门")
     add_title = _l("新增部门")
@@ -31,7 +28,6 @@ class DepartmentView(RegisterView):
 class DepartmentApi(RegisterApi):
     resource_name = "department"
     datamodel = ScopedInterface(Department)
-    role_access = REFERENCE_ACCESS
     list_columns = show_columns = ["id", "name", "parent.id", "parent.name", "owner.username",
                                    "created_on", "changed_on", "version"]
     add_columns = edit_columns = ["name", "parent"]
