@@ -1,4 +1,8 @@
-"""首页: who I am and my worklist — rows waiting for a step I may run."""
+"""首页: who I am, my worklist — rows waiting for a step I may run — and the panels
+that register families add (my visit tasks, customers behind the contact rule …)."""
+from dataclasses import dataclass, field
+from typing import Callable
+
 from flask import g, url_for
 from flask_appbuilder import IndexView, expose
 from sqlalchemy import func, select
@@ -7,6 +11,32 @@ from app.scope import scope_clause, user_scope
 from app.security import ROLE_LABELS
 
 FORWARD_EXCLUDED = ("send_back", "reject")
+
+
+@dataclass
+class Panel:
+    """One box on the home page: a title, a small table and a link to the full list."""
+
+    title: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list] = field(default_factory=list)
+    url: str | None = None  # "全部" link to the list behind the panel
+    note: str | None = None  # one line above the table (a reminder, a count)
+    style: str = "default"  # bootstrap panel style: default, warning, danger, info
+
+
+# Functions (appbuilder, user) -> Panel | None, added by register families with
+# @home_panel; each decides itself whether the user's roles and grants want it.
+HOME_PANELS: list[Callable] = []
+
+
+def home_panel(fn: Callable) -> Callable:
+    HOME_PANELS.append(fn)
+    return fn
+
+
+def panels(appbuilder, user) -> list[Panel]:
+    return [p for p in (fn(appbuilder, user) for fn in HOME_PANELS) if p is not None]
 
 
 def worklist(appbuilder, user) -> list[dict]:
@@ -48,6 +78,7 @@ class HomeView(IndexView):
                 "roles": [str(ROLE_LABELS.get(r.name, r.name)) for r in user.roles],
                 "scope": user_scope(user),
                 "work": worklist(self.appbuilder, user),
+                "panels": panels(self.appbuilder, user),
             }
         return self.render_template(self.index_template, appbuilder=self.appbuilder,
                                     user=user, **context)
