@@ -90,6 +90,34 @@ def bulk(session, table, rows, chunk=20000):
     session.commit()
 
 
+BULK_TABLES = ("customer", "transaction", "complaint")
+
+
+def secondary_ddl(session) -> list[str]:
+    """CREATE statements of the secondary indexes and triggers of the bulk tables, which
+    are dropped for the load and made again after it (sorted builds are far quicker than
+    a million random inserts into twenty B-trees; the database ends up the same)."""
+    names = ", ".join(f"'{t}'" for t in BULK_TABLES)
+    if session.get_bind().dialect.name == "sqlite":
+        return list(session.execute(text(
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS "
+            f"NOT NULL AND tbl_name IN ({names}) ORDER BY type")).scalars())
+    return list(session.execute(text(
+        f"SELECT indexdef FROM pg_indexes WHERE tablename IN ({names}) AND indexname NOT IN "
+        "(SELECT conname FROM pg_constraint)")).scalars())
+
+
+def drop_secondary(session, ddl):
+    for statement in ddl:
+        words = statement.split()
+        kind = words[1] if words[1] in ("INDEX", "TRIGGER") else words[2]  # CREATE UNIQUE INDEX
+        name = words[words.index(kind) + 1]
+        if name.upper() == "IF":  # CREATE … IF NOT EXISTS name
+            name = words[words.index(kind) + 4]
+        session.execute(text(f"DROP {kind} IF EXISTS {name}"))
+    session.commit()
+
+
 def company_name(rng, i):
     return "".join(rng.choice(SYLLABLES) for _ in range(3)) + rng.choice(SUFFIXES) + f"{i:07d}"
 
@@ -117,6 +145,10 @@ def populate(app, customers, seed=18):
                                sm.find_role("Clerk"), password=DEMO_PASSWORD)
             user.department_id = dept.id
         session.commit()
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("PRAGMA cache_size=-400000"))  # 400 MB for the load
+        ddl = secondary_ddl(session)
+        drop_secondary(session, ddl)
         clerks = session.scalars(select(ConsoleUser).where(
             ConsoleUser.username.like("%clerk%"))).all()
         weights = [1 / (k + 1) ** 0.6 for k in range(len(clerks))]  # a few big books
@@ -158,6 +190,11 @@ def populate(app, customers, seed=18):
                     "status": state, "parties_count": 1, "version": 1}
         bulk(session, Complaint.__table__, (complaint(i, rng.choice(ids))
                                            for i in range(customers)))
+        for statement in ddl:
+            session.execute(text(statement))
+        if session.get_bind().dialect.name == "sqlite":
+            session.execute(text("INSERT INTO customer_fts(customer_fts) VALUES ('rebuild')"))
+        session.commit()
         if session.get_bind().dialect.name == "sqlite":
             session.execute(text("ANALYZE"))
             session.commit()
