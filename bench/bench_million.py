@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from datetime import date, datetime, timedelta
@@ -210,14 +211,18 @@ class Clients:
 
     def __init__(self, base):
         self.base, self.web, self.tokens = base, {}, {}
+        self.sign_in()
+
+    def sign_in(self):
+        """(Again: a long run outlives the JWT's 15 minutes.)"""
         for user in ("admin", "clerk1"):
             opener = urllib.request.build_opener(
                 urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-            opener.open(base + "/login/", urllib.parse.urlencode(
+            opener.open(self.base + "/login/", urllib.parse.urlencode(
                 {"username": user, "password": DEMO_PASSWORD}).encode()).read()
             self.web[user] = opener
             request = urllib.request.Request(
-                base + "/api/v1/security/login", json.dumps(
+                self.base + "/api/v1/security/login", json.dumps(
                     {"username": user, "password": DEMO_PASSWORD, "provider": "db"}).encode(),
                 {"Content-Type": "application/json"})
             with urllib.request.urlopen(request) as r:
@@ -232,8 +237,14 @@ class Clients:
                 return body
         request = urllib.request.Request(self.base + url,
                                          headers={"Authorization": f"Bearer {self.tokens[user]}"})
-        with urllib.request.urlopen(request) as r:
-            return r.read()
+        try:
+            with urllib.request.urlopen(request) as r:
+                return r.read()
+        except urllib.error.HTTPError as e:
+            if e.code != 401:
+                raise
+            self.sign_in()
+            return self.get(kind, user, url)
 
 
 def paired_medians(big, floor, repeat) -> tuple[float, float]:
