@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, or_, s
 
 from app.errors import RowRejected
 from app.excel import XlsxColumn, write_list
-from app.rows import clean_blank_choices, prepare_new_row, unique_conflict
+from app.rows import clean_blank_choices, column_problem, prepare_new_row, unique_conflict
 from app.scope import scope_clause
 
 MAX_IMPORT_ROWS = 5000
@@ -244,7 +244,7 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
         prepare_new_row(obj, user)
         clean_blank_choices(obj)
         problem = unique_conflict(session, obj) or _natural_duplicate(session, spec, values) \
-            or obj.validate()
+            or obj.validate() or column_problem(obj)
         if problem:
             problems.append(ImportProblem(number, labels.get(problem.field, _("整行")),
                                           problem.message))
