@@ -14,8 +14,15 @@ import sys
 
 import prison
 from flask import jsonify, request
+from flask_appbuilder.exceptions import FABException
 from flask_babel import gettext as _
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
+from sqlalchemy.exc import (
+    CompileError,
+    DataError,
+    IntegrityError,
+    OperationalError,
+    StatementError,
+)
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import BadRequest, Conflict, HTTPException
 
@@ -184,6 +191,12 @@ def init_guards(app, db) -> None:
     def _data(_error):
         rollback()
         return app.handle_http_exception(InputRefused(_("输入的值超出范围或格式不正确，未保存")))
+
+    @app.errorhandler(CompileError)  # e.g. FAB's own lists ordered by an unknown column
+    @app.errorhandler(FABException)
+    def _fab_refused(_error):  # an unknown order or filter column in the list's arguments
+        rollback()
+        return app.handle_http_exception(InputRefused(_("排序或筛选参数不正确")))
 
     @app.errorhandler(OverflowError)
     def _overflow(_error):

@@ -37,7 +37,7 @@ from app.export import (
     too_many,
     write_export,
 )
-from app.guards import api_exception_response, stale_message
+from app.guards import InputRefused, api_exception_response, stale_message
 from app.models.base import OWNED
 from app.rows import (
     check_before_save,
@@ -239,6 +239,21 @@ class RegisterView(_RegisterDeclarations, ModelView):
             self.edit_columns = [*self.edit_columns, "expected_version"]
         super().__init__(**kwargs)
 
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        blueprint = super().create_blueprint(appbuilder, endpoint=endpoint,
+                                             static_folder=static_folder)
+
+        @blueprint.before_request
+        def _known_order():
+            """An order column the list does not offer is refused (SQL would fail)."""
+            name = self.__class__.__name__
+            column = request.args.get(f"_oc_{name}")
+            if column and column not in (self.order_columns or ()):
+                raise InputRefused(_("不能按该列排序：%(c)s", c=column))
+            if request.args.get(f"_od_{name}", "asc") not in ("asc", "desc"):
+                raise InputRefused(_("排序或筛选参数不正确"))
+        return blueprint
+
     # --- forms ------------------------------------------------------------
     def _get_edit_widget(self, form=None, exclude_cols=None, widgets=None):
         exclude_cols = [*(exclude_cols or []), "expected_version"]
@@ -382,6 +397,8 @@ def translate_messages(messages):
         if messages.startswith("Filter column:") and messages.endswith("not allowed to filter"):
             column = messages[len("Filter column:"):-len("not allowed to filter")].strip()
             return _("不能按该列筛选：%(c)s", c=column)
+        if messages.startswith("Invalid order by column:"):
+            return _("不能按该列排序：%(c)s", c=messages.split(":", 1)[1].strip())
         if messages.startswith("Longer than maximum length"):
             return _("长度超过上限 %(n)s", n=messages.rsplit(" ", 1)[-1].strip("."))
     return messages
