@@ -648,3 +648,36 @@ def test_info_descriptions_are_not_the_catalog_header(api, resource):
     assert r.status_code == 200
     text = json.dumps(r.json, ensure_ascii=False)
     assert "Project-Id-Version" not in text and "Content-Type" not in text
+
+
+# --- every register API, every writable field, values of the wrong kind: never a 5xx -----------
+ODD_VALUES = [["x"], {"a": 1}, 10**30, 3_000_000_000, -1e308, 1.5, " ", "9999-12-31",
+              "2026-13-45", "x" * 5000, "NaN"]
+# Values no column takes: a PUT of them must change nothing (the rows are shared).
+NEVER_VALID = [["x"], {"a": 1}, 10**30, -1e308]
+
+
+def register_apis(app):
+    from app.views.base import RegisterApi
+    return sorted({(v.resource_name, tuple(v.add_columns or ()))
+                   for v in app.appbuilder.baseviews if isinstance(v, RegisterApi)})
+
+
+def test_odd_values_in_every_field_of_every_register_api_are_never_a_5xx(app, api):
+    admin = api("admin")
+    customer = new_customer(api, "admin")
+    failures = []
+    for resource, columns in register_apis(app):
+        existing = admin.get(f"/api/v1/{resource}/").json["ids"][:1]
+        for column in columns:
+            for value in ODD_VALUES:
+                body = {"customer": customer, column: value}
+                r = admin.post(f"/api/v1/{resource}/", json=body)
+                if r.status_code >= 500:
+                    failures.append(("POST", resource, column, repr(value)[:30], r.status_code))
+                for pk in existing if value in NEVER_VALID else ():
+                    r = admin.put(f"/api/v1/{resource}/{pk}", json={column: value})
+                    if r.status_code >= 500:
+                        failures.append(("PUT", resource, column, repr(value)[:30],
+                                         r.status_code))
+    assert not failures, failures[:20]
