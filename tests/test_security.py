@@ -681,3 +681,30 @@ def test_odd_values_in_every_field_of_every_register_api_are_never_a_5xx(app, ap
                         failures.append(("PUT", resource, column, repr(value)[:30],
                                          r.status_code))
     assert not failures, failures[:20]
+
+
+def test_two_racing_transitions_give_one_200_and_one_409(app, api):
+    """Two clients run the same step on one row at the same moment, ten times."""
+    import threading
+    customer = new_customer(api)
+    clients = [api("clerk1"), api("supervisor1")]
+    for _round in range(10):
+        pk = clients[0].post("/api/v1/development_plan/", json={
+            "customer": customer, "objective": unique("竞争"), "start_date": "2026-01-01",
+            "end_date": "2026-06-30"}).json["id"]
+        assert clients[0].post(f"/api/v1/development_plan/{pk}/transition/submit",
+                               json={}).status_code == 200
+        barrier, answers = threading.Barrier(2), []
+
+        def approve(client):
+            barrier.wait()
+            r = client.post(f"/api/v1/development_plan/{pk}/transition/review", json={})
+            answers.append((r.status_code, r.get_json().get("message", "")))
+        threads = [threading.Thread(target=approve, args=(api("supervisor1"),))
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(code for code, _m in answers) == [200, 409], answers
+        assert all(CJK.search(m) for code, m in answers if code == 409), answers
