@@ -149,7 +149,7 @@ def request_problem() -> str | None:
         problem = _text_problem(name) or _text_problem(value) or _page_problem(name, value)
         if problem:
             return problem
-        if name == "q" and value:
+        if name == "q" and value and request.path.startswith("/api/"):  # FAB's rison
             problem = _rison_problem(value)
             if problem:
                 return problem

@@ -293,3 +293,24 @@ def test_twelve_logins_in_a_row_all_succeed(chrome, live_url):  # noqa: F811
     icon = chrome.execute_async_script(
         "var done = arguments[0]; fetch('/favicon.ico').then(r => done(r.status));")
     assert icon == 200
+
+
+def test_datetime_filter_in_the_list_search_keeps_the_time(chrome, live_url, rows):  # noqa: F811
+    """The search form's 受理时间 filter: the same date-and-time input, and it filters."""
+    sign_in(chrome, live_url, "clerk1")
+    chrome.get(live_url + "/complaintview/list/")
+    chrome.find_element(By.CSS_SELECTOR, "#filter_form .dropdown-toggle").click()
+    chrome.find_element(By.CSS_SELECTOR, "a.filter[name='received_at']").click()
+    value = WebDriverWait(chrome, 5).until(expected_conditions.presence_of_element_located(
+        (By.CSS_SELECTOR, "#filter_form input[type='datetime-local']")))
+    set_value(chrome, value, "2026-11-30T09:15:42")
+    assert click_in_and_out(chrome, value) == "2026-11-30T09:15:42"
+    errors = [e for e in chrome.get_log("browser") if e["level"] == "SEVERE"
+              and "favicon" not in e["message"]]
+    assert not errors, errors
+    form = chrome.find_element(By.ID, "filter_form")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(chrome, 10).until(expected_conditions.staleness_of(form))
+    assert "received_at=2026-11-30T09%3A15%3A42" in chrome.current_url or \
+        "2026-11-30T09:15:42" in chrome.current_url, chrome.current_url
+    assert "系统错误" not in chrome.find_element(By.TAG_NAME, "body").text

@@ -133,11 +133,14 @@ def checkbox_fields(model, labels: dict, descriptions: dict, columns) -> dict:
             if isinstance(column.type, Boolean) and column.key in (columns or ())}
 
 
-def datetime_form_fields(model, labels: dict, descriptions: dict, columns) -> dict:
-    """Date-and-time columns get a picker that keeps the time (app/widgets.py)."""
+def datetime_form_fields(model, labels: dict, descriptions: dict, columns,
+                         search: bool = False) -> dict:
+    """Date-and-time columns get a picker that keeps the time (app/widgets.py), in the
+    add, edit and search forms."""
     return {column.key: datetime_field(labels.get(column.key, column.key),
                                        descriptions.get(column.key, ""),
-                                       required=not column.nullable and column.default is None)
+                                       required=not (search or column.nullable
+                                                     or column.default is not None))
             for column in model.__table__.columns
             if isinstance(column.type, DateTime) and column.key in (columns or ())}
 
@@ -216,6 +219,10 @@ class RegisterView(_RegisterDeclarations, ModelView):
                               cls.__dict__.get("add_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
             **(cls.__dict__.get("add_form_extra_fields") or {})}
+        cls.search_form_extra_fields = {
+            **datetime_form_fields(model, cls.label_columns, {},
+                                   cls.__dict__.get("search_columns"), search=True),
+            **(cls.__dict__.get("search_form_extra_fields") or {})}
         cls.edit_form_extra_fields = {
             "expected_version": HiddenField(),
             **datetime_form_fields(model, cls.label_columns, descriptions,
