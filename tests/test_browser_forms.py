@@ -299,7 +299,11 @@ def test_datetime_filter_in_the_list_search_keeps_the_time(chrome, live_url, row
     """The search form's 受理时间 filter: the same date-and-time input, and it filters."""
     sign_in(chrome, live_url, "clerk1")
     chrome.get(live_url + "/complaintview/list/")
-    chrome.find_element(By.CSS_SELECTOR, "#filter_form .dropdown-toggle").click()
+    toggle = chrome.find_element(By.CSS_SELECTOR, "#filter_form .dropdown-toggle")
+    if not toggle.is_displayed():  # the search panel starts folded
+        chrome.find_element(By.CSS_SELECTOR, "a.accordion-toggle").click()
+        WebDriverWait(chrome, 5).until(expected_conditions.visibility_of(toggle))
+    toggle.click()
     chrome.find_element(By.CSS_SELECTOR, "a.filter[name='received_at']").click()
     value = WebDriverWait(chrome, 5).until(expected_conditions.presence_of_element_located(
         (By.CSS_SELECTOR, "#filter_form input[type='datetime-local']")))
