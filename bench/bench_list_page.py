@@ -6,8 +6,8 @@ permission), in one run. Prints ratios; no thresholds.
 """
 import argparse
 import os
-import sys
 import secrets
+import sys
 import tempfile
 import time
 
