@@ -37,6 +37,7 @@ migrate: $(VENV)/.runtime $(KEYFILE)
 
 demo: migrate
 	$(DEVKEY) $(FLASK) load-demo
+	$(DEVKEY) $(FLASK) db-optimize
 
 run: i18n demo
 	$(DEVKEY) $(FLASK) run --host $(HOST) --port $(PORT)
@@ -58,6 +59,7 @@ serve: i18n
 	@test "$$SESSION_COOKIE_SECURE" = 1 || echo "warning: SESSION_COOKIE_SECURE is not 1: session cookies also travel over plain HTTP"
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
+	$(FLASK) db-optimize
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'app:create_app()'
 
 translations: $(VENV)/.dev
