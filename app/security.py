@@ -4,7 +4,7 @@ Roles are data (DESIGN.md §1): `flask init-roles` writes the grants below to th
 database, where admins may change them in the console. FAB_ROLES is not used
 because built-in roles cannot be edited there.
 """
-from flask import current_app, g, has_request_context, redirect, url_for
+from flask import current_app, g, has_request_context, jsonify, redirect, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
@@ -181,6 +181,13 @@ class ConsoleSecurityManager(SecurityManager):
             user = self.get_user_by_id(int(identity))
             return {"epoch": (user.session_epoch or 0) if user is not None else -1}
 
+        def _refused(*_args):  # flask-jwt-extended answers 401/422 in English
+            return jsonify(message=_("未登录或登录已过期")), 401
+
+        jwt_manager.invalid_token_loader(_refused)
+        jwt_manager.expired_token_loader(_refused)
+        jwt_manager.revoked_token_loader(_refused)
+        jwt_manager.user_lookup_error_loader(_refused)
         return jwt_manager
 
     def on_user_logout(self, user) -> None:
