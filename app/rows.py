@@ -84,12 +84,13 @@ def _value_problem(obj, column, value) -> str | None:
     return None
 
 
-def column_problem(obj) -> RowRejected | None:
+def column_problem(obj, only=None) -> RowRejected | None:
     """Values the column cannot hold (or the console refuses) on every write path:
     money beyond Numeric(p, s), dates outside 1900–2100, integers beyond the column,
     over-long text. SQLite would store them and break reports later."""
     for column in type(obj).__table__.columns:
-        if column.primary_key or column.key in ("version",):
+        if column.primary_key or column.key in ("version",) or \
+                (only is not None and column.key not in only):
             continue
         value = getattr(obj, column.key, None)
         if value is None:

@@ -708,3 +708,20 @@ def test_two_racing_transitions_give_one_200_and_one_409(app, api):
             t.join()
         assert sorted(code for code, _m in answers) == [200, 409], answers
         assert all(CJK.search(m) for code, m in answers if code == 409), answers
+
+
+@pytest.mark.parametrize("due", ["9999-12-31", "0001-01-01", "2026-13-45"])
+def test_a_step_body_with_a_date_outside_1900_2100_is_refused(api, session, due):
+    from app.models.complaints import ImprovementMeasure
+    clerk = api("clerk1")
+    customer = new_customer(api)
+    complaint = clerk.post("/api/v1/complaint/", json={
+        "customer": customer, "complainant": "张先生", "category": "general",
+        "description": "x"}).json["id"]
+    pk = clerk.post("/api/v1/improvement_measure/", json={
+        "source_type": "complaint", "complaint": complaint, "problem": "p"}).json["id"]
+    r = clerk.post(f"/api/v1/improvement_measure/{pk}/transition/start", json={
+        "measure": "m", "responsible": "r", "due_date": due})
+    assert r.status_code == 422 and CJK.search(r.json["message"]), r.json
+    row = session.get(ImprovementMeasure, pk, populate_existing=True)
+    assert (row.status, row.due_date) == ("open", None)
