@@ -3,6 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 FLASK  := $(BIN)/flask --app run.py
+# Local use only: a random key written once into instance/ (DESIGN.md §9). `make serve`
+# never uses it: there SECRET_KEY must come from the environment.
+KEYFILE := instance/secret_key
+DEVKEY  = SECRET_KEY="$${SECRET_KEY:-$$(cat $(KEYFILE))}"
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 WORKERS ?= 4
@@ -24,16 +28,19 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 i18n: $(VENV)/.runtime
 	$(BIN)/python tools/i18n.py compile
 
-migrate: $(VENV)/.runtime
+$(KEYFILE):
 	mkdir -p instance
-	$(FLASK) db upgrade
+	umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
+
+migrate: $(VENV)/.runtime $(KEYFILE)
+	$(DEVKEY) $(FLASK) db upgrade
 
 demo: migrate
-	$(FLASK) load-demo
-	$(FLASK) db-optimize
+	$(DEVKEY) $(FLASK) load-demo
+	$(DEVKEY) $(FLASK) db-optimize
 
 run: i18n demo
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	$(DEVKEY) $(FLASK) run --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (see README).
 test: $(VENV)/.dev i18n
@@ -44,8 +51,12 @@ test: $(VENV)/.dev i18n
 
 # Production: gunicorn workers on PostgreSQL (DATABASE_URL). Permissions and schema are
 # written once here, never by the workers, so any number of servers can share one database.
+# SECRET_KEY (and optionally JWT_SECRET_KEY) come from the environment, the same on every
+# server; behind HTTPS also export SESSION_COOKIE_SECURE=1 (see README, "Cookies").
 serve: i18n
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is required, e.g. postgresql://user:pw@host/db" && exit 1)
+	@test -n "$$SECRET_KEY" || (echo "SECRET_KEY is required: export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))')" && exit 1)
+	@test "$$SESSION_COOKIE_SECURE" = 1 || echo "warning: SESSION_COOKIE_SECURE is not 1: session cookies also travel over plain HTTP"
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
 	$(FLASK) db-optimize

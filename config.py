@@ -3,28 +3,48 @@ import os
 
 from flask_appbuilder.security.manager import AUTH_DB
 
+from app.passwords import validate_password
+
 basedir = os.path.abspath(os.path.dirname(__file__))
 
 # --------------------------------------------------------------------------
 # Security
 # --------------------------------------------------------------------------
-# Sessions are signed cookies: every app server must share this key.
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-change-me-8f3c2a91-5d0b7e64c1a9")
+# Sessions are signed cookies and API tokens signed JWTs: every app server must share
+# these keys, and they come from the environment only (DESIGN.md §9). `make run` writes a
+# random key into instance/secret_key once and passes it in; create_app() refuses to start
+# without one.
+SECRET_KEY = os.environ.get("SECRET_KEY") or None
+JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or None  # None: the SECRET_KEY
 WTF_CSRF_ENABLED = True
 # WTForms' own catalogs have no Traditional Chinese: let FAB translate its messages
 # through our catalogs instead.
 WTF_I18N_ENABLED = False
 WTF_CSRF_TIME_LIMIT = None
-SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SAMESITE = "Lax"
-PERMANENT_SESSION_LIFETIME = 8 * 3600
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
+
+
+# Cookies: behind HTTPS set SESSION_COOKIE_SECURE=1 (`make serve` documents it).
+SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
+SESSION_COOKIE_HTTPONLY = _flag("SESSION_COOKIE_HTTPONLY", True)
+SESSION_COOKIE_SAMESITE = os.environ.get("SESSION_COOKIE_SAMESITE", "Lax")
+SESSION_COOKIE_NAME = os.environ.get("SESSION_COOKIE_NAME", "session")
+SESSION_COOKIE_DOMAIN = os.environ.get("SESSION_COOKIE_DOMAIN") or None
+REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+REMEMBER_COOKIE_HTTPONLY = True
+PERMANENT_SESSION_LIFETIME = int(os.environ.get("SESSION_LIFETIME_SECONDS", 8 * 3600))
+JWT_ACCESS_TOKEN_EXPIRES = int(os.environ.get("JWT_ACCESS_TOKEN_SECONDS", 15 * 60))
 
 AUTH_TYPE = AUTH_DB
 AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"
 AUTH_USER_REGISTRATION = False
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
-FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.passwords.validate_password"
+FAB_PASSWORD_COMPLEXITY_VALIDATOR = validate_password  # FAB calls it: a function, not a name
 
 # Login rate limiting (web and API login). Several app servers must share a
 # storage for the limits to hold across them, e.g. redis://host:6379/0.

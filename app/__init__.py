@@ -2,7 +2,8 @@
 import logging
 import os
 
-from flask import Flask, request
+from flask import Flask, request, session
+from flask_jwt_extended import verify_jwt_in_request
 
 from app.extensions import appbuilder, csrf, db, migrate
 
@@ -14,6 +15,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_object("config")
     app.config.update(overrides or {})
+    _require_secret_keys(app)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=app.config.get("LOG_LEVEL", logging.INFO))
     os.makedirs(app.instance_path, exist_ok=True)
@@ -22,6 +24,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    from app.guards import init_guards
+    from app.sessions import init_sessions
+    init_sessions(app)
+    init_guards(app, db)
     with app.app_context():
         appbuilder.init_app(app, db.session)
         from app.views import register_views
@@ -39,6 +45,26 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
+KNOWN_KEYS = ("dev-only-change-me-8f3c2a91-5d0b7e64c1a9",)  # once written in config.py
+
+
+class MissingSecretKey(RuntimeError):
+    pass
+
+
+def _require_secret_keys(app: Flask) -> None:
+    """DESIGN.md §9: keys come from the environment; no start falls back to a known one."""
+    for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+        key = app.config.get(name)
+        if name == "JWT_SECRET_KEY" and not key:
+            continue  # flask-jwt-extended signs with SECRET_KEY then
+        if not key or key in KNOWN_KEYS or len(str(key)) < 16:
+            raise MissingSecretKey(
+                f"{name} is missing or too weak. Set it in the environment, e.g.\n"
+                f"  export {name}=$(python3 -c 'import secrets; print(secrets.token_hex(32))')\n"
+                "(`make run` creates instance/secret_key for local use and passes it on.)")
+
+
 def _protect_api_from_csrf(app: Flask) -> None:
     """The REST API authenticates by JWT; a browser session riding it needs the CSRF token.
 
@@ -52,6 +78,11 @@ def _protect_api_from_csrf(app: Flask) -> None:
         if request.path.rstrip("/") == "/api/v1/security/login":
             return None
         if request.headers.get("Authorization", "").startswith("Bearer "):
-            return None
+            try:
+                verify_jwt_in_request()
+                return None  # a valid token: the request is the token holder's
+            except Exception:  # noqa: BLE001 — any bad token: judged like no token
+                if "_user_id" not in session:
+                    return None  # no session either: FAB answers 401
         csrf.protect()
         return None

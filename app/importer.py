@@ -16,7 +16,7 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, or_, s
 
 from app.errors import RowRejected
 from app.excel import XlsxColumn, write_list
-from app.rows import clean_blank_choices, prepare_new_row
+from app.rows import clean_blank_choices, column_problem, prepare_new_row
 from app.scope import scope_clause
 from app.search import refresh_statistics
 from app.sequences import next_codes
@@ -263,7 +263,7 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
     for number, key, obj in candidates:
         problem = _unique_taken(model, obj, taken) or (
             RowRejected(_("系统中已有相同的记录"), spec.natural_key[-1])
-            if key in existing_keys else None) or obj.validate()
+            if key in existing_keys else None) or obj.validate() or column_problem(obj)
         if problem:
             problems.append(ImportProblem(number, labels.get(problem.field, _("整行")),
                                           problem.message))

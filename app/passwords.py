@@ -3,6 +3,7 @@ import re
 
 from flask_appbuilder.exceptions import PasswordComplexityValidationError
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 8
 
@@ -15,6 +16,11 @@ def password_problem(password: str) -> str | None:
     if sum(bool(re.search(c, password)) for c in classes) < 3:
         return _("密码须包含大写字母、小写字母、数字、符号中的至少三类")
     return None
+
+
+def password_rule():
+    """The rule in words, shown under every password field."""
+    return _l("至少 %(n)d 位，须包含大写字母、小写字母、数字、符号中的至少三类", n=MIN_LENGTH)
 
 
 def validate_password(password: str) -> None:

@@ -8,8 +8,12 @@ from flask_appbuilder.security.sqla.models import PermissionView
 
 from app.security import PERSONAL, ROLES
 
-PERSONAL_VIEWS = ("UserDBModelView", "ResetMyPasswordView", "UserInfoEditView",
-                  "LocaleView")
+
+def personal_views(appbuilder) -> set[str]:
+    """Every user's own pages: 个人信息 (the user view's userinfo), own password, own info."""
+    sm = appbuilder.sm
+    views = (sm.userdbmodelview, sm.resetmypasswordview, sm.userinfoeditview)
+    return {v.class_permission_name or v.__name__ for v in views} | {"LocaleView"}
 
 
 def may_run(role: str, step) -> bool:
@@ -21,6 +25,7 @@ def may_run(role: str, step) -> bool:
 def wanted_grants(appbuilder) -> dict[str, set[tuple[str, str]]]:
     """role → {(permission, view)} from the registered views' declarations."""
     grants: dict[str, set[tuple[str, str]]] = {role: set() for role in ROLES}
+    personal = personal_views(appbuilder)
     for view in appbuilder.baseviews:
         name = view.class_permission_name
         offered = set(view.base_permissions or ())
@@ -34,7 +39,7 @@ def wanted_grants(appbuilder) -> dict[str, set[tuple[str, str]]]:
                     for role in ROLES:
                         if may_run(role, step):
                             grants[role].add((perm, name))
-        if name in PERSONAL_VIEWS:
+        if name in personal:
             for role in ROLES:
                 grants[role].update((p, name) for p in PERSONAL if p in offered)
     for role in ROLES:

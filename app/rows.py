@@ -2,9 +2,12 @@
 (web form, REST API, import): owner, initial state, blank choices, uniqueness,
 edit rights and related rows in scope. Messages are Chinese (RowRejected).
 """
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
 from flask_babel import gettext as _
+from sqlalchemy import BigInteger, Date, DateTime, Integer, Numeric, String, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.orm import ONETOMANY
 
 from app.errors import RowRejected
@@ -44,6 +47,60 @@ def related_out_of_scope(session, model, payload: dict, columns) -> RowRejected 
     return None
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # DESIGN.md §9: dates outside are refused
+INT32, INT64 = 2**31 - 1, 2**63 - 1
+
+
+def _label(obj, column) -> str:
+    return str(getattr(type(obj), "field_labels", {}).get(column.key, column.key))
+
+
+def _value_problem(obj, column, value) -> str | None:
+    kind = column.type
+    if isinstance(kind, (Date, DateTime)):
+        if not isinstance(value, date):
+            return _("%(label)s不是有效的日期", label=_label(obj, column))
+        if not FIRST_YEAR <= value.year <= LAST_YEAR:
+            return _("%(label)s须在 %(a)d 年至 %(b)d 年之间", label=_label(obj, column),
+                     a=FIRST_YEAR, b=LAST_YEAR)
+    elif isinstance(kind, Numeric):
+        try:
+            number = Decimal(str(value))
+        except (InvalidOperation, ValueError):
+            return _("%(label)s应为数字", label=_label(obj, column))
+        digits = (kind.precision or 0) - (kind.scale or 0)
+        if not number.is_finite() or (kind.precision and abs(number) >= Decimal(10) ** digits):
+            return _("%(label)s超出范围（整数部分最多 %(n)d 位）", label=_label(obj, column),
+                     n=digits)
+    elif isinstance(kind, Integer):
+        limit = INT64 if isinstance(kind, BigInteger) else INT32
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > limit:
+            return _("%(label)s应为不超过 %(n)d 的整数", label=_label(obj, column), n=limit)
+    elif isinstance(kind, String):
+        if not isinstance(value, str):
+            return _("%(label)s应为文本", label=_label(obj, column))
+        if kind.length and len(value) > kind.length:
+            return _("%(label)s最多 %(n)d 个字", label=_label(obj, column), n=kind.length)
+    return None
+
+
+def column_problem(obj, only=None) -> RowRejected | None:
+    """Values the column cannot hold (or the console refuses) on every write path:
+    money beyond Numeric(p, s), dates outside 1900–2100, integers beyond the column,
+    over-long text. SQLite would store them and break reports later."""
+    for column in type(obj).__table__.columns:
+        if column.primary_key or column.key in ("version",) or \
+                (only is not None and column.key not in only):
+            continue
+        value = getattr(obj, column.key, None)
+        if value is None:
+            continue
+        problem = _value_problem(obj, column, value)
+        if problem:
+            return RowRejected(problem, column.key)
+    return None
+
+
 def unique_conflict(session, obj) -> RowRejected | None:
     """A duplicate of a unique column, found before the database refuses it."""
     model = type(obj)
@@ -51,8 +108,11 @@ def unique_conflict(session, obj) -> RowRejected | None:
         if not column.unique or column.primary_key:
             continue
         value = getattr(obj, column.key, None)
-        if value in (None, ""):
+        if value is None:
             continue
+        if isinstance(value, str) and not value.strip():
+            label = getattr(model, "field_labels", {}).get(column.key, column.key)
+            return RowRejected(_("%(label)s不能为空", label=label), column.key)
         query = select(model.id).where(getattr(model, column.key) == value)
         if obj.id is not None:
             query = query.where(model.id != obj.id)
@@ -100,7 +160,8 @@ def check_before_save(session, obj) -> None:
     """Every rule a row must pass before it is written; raises RowRejected."""
     clean_blank_choices(obj)
     inherit_owner(obj)
-    problem = unique_conflict(session, obj) or getattr(obj, "validate", lambda: None)()
+    problem = unique_conflict(session, obj) or getattr(obj, "validate", lambda: None)() or \
+        column_problem(obj)
     if problem:
         raise problem
 

@@ -4,16 +4,30 @@ Roles are data (DESIGN.md §1): `flask init-roles` writes the grants below to th
 database, where admins may change them in the console. FAB_ROLES is not used
 because built-in roles cannot be edited there.
 """
-from flask import g, redirect, url_for
+from flask import current_app, g, has_request_context, jsonify, redirect, url_for
+from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
-from flask_appbuilder.security.views import UserDBModelView, UserInfoEditView
+from flask_appbuilder.security.views import (
+    AuthDBView,
+    ResetMyPasswordView,
+    ResetPasswordView,
+    UserDBModelView,
+    UserInfoEditView,
+)
+from flask_appbuilder.validators import PasswordComplexityValidator
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import logout_user
 from werkzeug.exceptions import BadRequest
+from wtforms import PasswordField
+from wtforms.validators import DataRequired, EqualTo
 
 from app.models.org import ConsoleUser
-from app.passwords import password_problem
+from app.passwords import password_problem, password_rule
+from app.sessions import end_sessions, session_is_current, token_is_current
 
 ROLES = ("Admin", "Clerk", "Supervisor", "Executive", "Finance")
 ROLE_LABELS = {
@@ -32,7 +46,48 @@ PERSONAL = ("can_userinfo", "resetmypassword", "can_this_form_get", "can_this_fo
             "userinfoedit")
 
 
+def password_fields(confirm_label) -> dict:
+    """The password pair of every form that sets one, saying the rule it checks."""
+    return {
+        "password": PasswordField(_l("Password"), description=password_rule(),
+                                  validators=[DataRequired(), PasswordComplexityValidator()],
+                                  widget=BS3PasswordFieldWidget()),
+        "conf_password": PasswordField(
+            _l("Confirm Password"), description=confirm_label,
+            validators=[DataRequired(), EqualTo("password", message=_l("Passwords must match"))],
+            widget=BS3PasswordFieldWidget()),
+    }
+
+
+class ConsolePasswordForm(ResetPasswordForm):
+    password = password_fields(_l("Please rewrite the password to confirm"))["password"]
+    conf_password = password_fields(_l("Please rewrite the password to confirm"))["conf_password"]
+
+
+class ConsoleResetMyPasswordView(ResetMyPasswordView):
+    class_permission_name = "ResetMyPasswordView"
+    form = ConsolePasswordForm
+
+
+class ConsoleResetPasswordView(ResetPasswordView):
+    class_permission_name = "ResetPasswordView"
+    form = ConsolePasswordForm
+
+
+class ConsoleAuthDBView(AuthDBView):
+    @expose("/logout/", methods=["POST"])
+    def logout(self):
+        """POST with the CSRF token only: a link or an image must not sign anyone out."""
+        user = self._get_authenticated_user()
+        logout_user()
+        if user is not None:
+            self.appbuilder.sm.on_user_logout(user)
+        return redirect(current_app.config.get("LOGOUT_REDIRECT_URL",
+                                               self.appbuilder.get_url_for_index))
+
+
 class ConsoleUserDBModelView(UserDBModelView):
+    add_form_extra_fields = password_fields(_l("Please rewrite the user's password to confirm"))
     label_columns = {**UserDBModelView.label_columns, "department": _l("部门")}
     list_columns = ["first_name", "last_name", "username", "department", "active", "roles"]
     add_columns = ["first_name", "last_name", "username", "active", "email", "department",
@@ -74,6 +129,9 @@ class ConsoleSecurityManager(SecurityManager):
     user_model = ConsoleUser
     userdbmodelview = ConsoleUserDBModelView
     userinfoeditview = ConsoleUserInfoEditView
+    resetmypasswordview = ConsoleResetMyPasswordView
+    resetpasswordview = ConsoleResetPasswordView
+    authdbview = ConsoleAuthDBView
     userstatschartview = None  # FAB's chart loads Google Charts from the internet
 
     def register_views(self):
@@ -101,6 +159,41 @@ class ConsoleSecurityManager(SecurityManager):
         names = view_menus_name if view_menus_name is not None else [v for _p, v in granted]
         return {name for name in names if (permission_name, name) in granted}
 
+    # --- sessions end at logout and at a password change (app/sessions.py) -----
+    def load_user(self, pk):
+        user = super().load_user(pk)
+        if user is not None and not session_is_current(user):
+            return None
+        return user
+
+    def load_user_jwt(self, _jwt_header, jwt_data):
+        user = super().load_user(jwt_data["sub"])
+        if user is None or not user.is_active or not token_is_current(user, jwt_data):
+            return None
+        g.user = user
+        return user
+
+    def create_jwt_manager(self, app):
+        jwt_manager = super().create_jwt_manager(app)
+
+        @jwt_manager.additional_claims_loader
+        def _epoch_claim(identity):
+            user = self.get_user_by_id(int(identity))
+            return {"epoch": (user.session_epoch or 0) if user is not None else -1}
+
+        def _refused(*_args):  # flask-jwt-extended answers 401/422 in English
+            return jsonify(message=_("未登录或登录已过期")), 401
+
+        jwt_manager.invalid_token_loader(_refused)
+        jwt_manager.expired_token_loader(_refused)
+        jwt_manager.revoked_token_loader(_refused)
+        jwt_manager.user_lookup_error_loader(_refused)
+        return jwt_manager
+
+    def on_user_logout(self, user) -> None:
+        end_sessions(user)
+        self.session.commit()
+
     # --- passwords: complexity also where FAB skips it -----------------------
     def add_user(self, username, first_name, last_name, email, role=None, password="",
                  hashed_password="", groups=None, commit=True):
@@ -116,7 +209,13 @@ class ConsoleSecurityManager(SecurityManager):
         problem = password_problem(password)
         if problem:
             raise BadRequest(problem)
-        return super().reset_password(userid, password)
+        super().reset_password(userid, password)
+        user = self.get_user_by_id(userid)
+        if user is not None:
+            mine = has_request_context() and getattr(getattr(g, "user", None), "id", None) \
+                == user.id
+            end_sessions(user, keep_current=mine)
+            self.session.commit()
 
 
 class _AnonymousUser:

@@ -160,6 +160,11 @@ def fire(session, obj, name: str, actor, can: Callable[[str], bool],
         for column in chosen.needs + chosen.fields:
             if not _blank(data.get(column)):
                 setattr(obj, column, data[column])
+        from app.rows import column_problem  # noqa: PLC0415 (rows → scope → models → here)
+        problem = column_problem(obj, only=[c for c in chosen.needs + chosen.fields
+                                            if not _blank(data.get(c))])
+        if problem:  # a date outside 1900–2100, a value beyond its column
+            raise StepNeedsInput(problem.message)
         missing = [c for c in chosen.needs if _blank(getattr(obj, c, None))]
         if missing:
             labels = "、".join(str(getattr(obj, "field_labels", {}).get(c, c)) for c in missing)

@@ -6,6 +6,7 @@ permission), in one run. Prints ratios; no thresholds.
 """
 import argparse
 import os
+import secrets
 import sys
 import tempfile
 import time
@@ -26,6 +27,7 @@ def build_app(customers: int):
     app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp}/bench.db",
                       "RATELIMIT_ENABLED": False, "AUTH_RATE_LIMITED": False,
                       "WTF_CSRF_ENABLED": False,  # the benchmark measures reads only
+                      "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_hex(32),
                       "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "LOG_LEVEL": "ERROR"})
     with app.app_context():
         from flask_migrate import upgrade

@@ -16,6 +16,9 @@ from itsdangerous import URLSafeTimedSerializer
 from app import create_app
 from app.demo import DEMO_PASSWORD
 
+# Subprocess apps of some tests (and create_app() itself) need a key from the environment.
+os.environ.setdefault("SECRET_KEY", "test-secret-of-at-least-thirty-two-bytes")
+
 ROLE_USERS = {"Admin": "admin", "Clerk": "clerk1", "Supervisor": "supervisor1",
               "Executive": "executive", "Finance": "finance"}
 _counter = itertools.count(1)

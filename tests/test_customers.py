@@ -508,8 +508,8 @@ def test_api_put_with_a_stale_version_is_refused_and_nothing_changes(api, sessio
     pk = new_customer(api)
     assert api("clerk1").put(f"/api/v1/customer/{pk}", json={"phone": "1"}).status_code == 200
     r = api("supervisor1").put(f"/api/v1/customer/{pk}", json={"phone": "2", "version": 1})
-    assert r.status_code == 422
-    assert "已被他人修改" in r.json["message"]["version"][0]
+    assert r.status_code == 409  # DESIGN.md §9
+    assert "已被他人修改" in r.json["message"]
     row = session.get(Customer, pk, populate_existing=True)
     assert (row.phone, row.version) == ("1", 2)
 

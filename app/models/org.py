@@ -43,6 +43,9 @@ class ConsoleUser(User):
         nullable=True, index=True,
     )
     department = relationship(Department, foreign_keys=[department_id])
+    # Moves on at logout and at a password change: older sessions and tokens end
+    # (app/sessions.py).
+    session_epoch = Column(Integer, nullable=False, default=0, server_default="0")
 
     def get_full_name(self) -> str:
         """Chinese order, family name first (王明); Latin names keep "First Last"."""

@@ -11,12 +11,17 @@ from flask import abort, current_app, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import get_list_schema, rison, safe
+from flask_appbuilder.exceptions import FABException
+from flask_appbuilder.models.sqla.interface import DatabaseException
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError, fields
 from marshmallow.validate import OneOf
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, DateTime
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
 
@@ -32,6 +37,7 @@ from app.export import (
     too_many,
     write_export,
 )
+from app.guards import InputRefused, api_exception_response, stale_message
 from app.models.base import OWNED
 from app.rows import (
     check_before_save,
@@ -44,6 +50,7 @@ from app.rows import (
 from app.scope import COUNT_CAP, beyond_cap
 from app.security import FULL, READ
 from app.timeutil import today_cn
+from app.widgets import datetime_field
 from app.workflow import TransitionError, available, fire, history
 
 DEFAULT_ACCESS = {
@@ -127,6 +134,18 @@ def checkbox_fields(model, labels: dict, descriptions: dict, columns) -> dict:
             if isinstance(column.type, Boolean) and column.key in (columns or ())}
 
 
+def datetime_form_fields(model, labels: dict, descriptions: dict, columns,
+                         search: bool = False) -> dict:
+    """Date-and-time columns get a picker that keeps the time (app/widgets.py), in the
+    add, edit and search forms."""
+    return {column.key: datetime_field(labels.get(column.key, column.key),
+                                       descriptions.get(column.key, ""),
+                                       required=not (search or column.nullable
+                                                     or column.default is not None))
+            for column in model.__table__.columns
+            if isinstance(column.type, DateTime) and column.key in (columns or ())}
+
+
 def display_formatters(model) -> dict:
     formatters = {}
     for column, choices in model.enums.items():
@@ -197,12 +216,20 @@ class RegisterView(_RegisterDeclarations, ModelView):
                                   **(cls.__dict__.get("formatters_columns") or {})}
         descriptions = cls.__dict__.get("description_columns") or {}
         cls.add_form_extra_fields = {
+            **datetime_form_fields(model, cls.label_columns, descriptions,
+                                   cls.__dict__.get("add_columns")),
             **checkbox_fields(model, cls.label_columns, descriptions,
                               cls.__dict__.get("add_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
             **(cls.__dict__.get("add_form_extra_fields") or {})}
+        cls.search_form_extra_fields = {
+            **datetime_form_fields(model, cls.label_columns, {},
+                                   cls.__dict__.get("search_columns"), search=True),
+            **(cls.__dict__.get("search_form_extra_fields") or {})}
         cls.edit_form_extra_fields = {
             "expected_version": HiddenField(),
+            **datetime_form_fields(model, cls.label_columns, descriptions,
+                                   cls.__dict__.get("edit_columns")),
             **checkbox_fields(model, cls.label_columns, descriptions,
                               cls.__dict__.get("edit_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("edit_columns")),
@@ -222,6 +249,21 @@ class RegisterView(_RegisterDeclarations, ModelView):
             self.edit_columns = [*self.edit_columns, "expected_version"]
         super().__init__(**kwargs)
 
+    def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
+        blueprint = super().create_blueprint(appbuilder, endpoint=endpoint,
+                                             static_folder=static_folder)
+
+        @blueprint.before_request
+        def _known_order():
+            """An order column the list does not offer is refused (SQL would fail)."""
+            name = self.__class__.__name__
+            column = request.args.get(f"_oc_{name}")
+            if column and column not in (self.order_columns or ()):
+                raise InputRefused(_("不能按该列排序：%(c)s", c=column))
+            if request.args.get(f"_od_{name}", "asc") not in ("asc", "desc"):
+                raise InputRefused(_("排序或筛选参数不正确"))
+        return blueprint
+
     # --- forms ------------------------------------------------------------
     def _get_edit_widget(self, form=None, exclude_cols=None, widgets=None):
         exclude_cols = [*(exclude_cols or []), "expected_version"]
@@ -235,7 +277,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
     def pre_update(self, item):
         check_may_change(item, g.user)
         expected = getattr(item, "expected_version", None)
-        if expected not in (None, "") and int(expected) != item.version:
+        if expected not in (None, "") and str(expected).strip() != str(item.version):
             raise RowRejected(_("该记录已被他人修改，请刷新后重新编辑"))
         self._validate(item)
 
@@ -307,6 +349,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 flash(_("%(row)s：已%(step)s", row=item, step=done.label), "success")
             except TransitionError as e:
                 flash(_("%(row)s：%(message)s", row=item, message=e.message), "danger")
+            except StaleDataError:  # another user moved the row meanwhile
+                flash(_("%(row)s：%(message)s", row=item, message=stale_message()), "danger")
         if len(items) == 1:
             return redirect(url_for(f"{self.endpoint}.show", pk=items[0].id))
         return redirect(url_for(f"{self.endpoint}.list"))
@@ -360,6 +404,11 @@ def translate_messages(messages):
             return str(MARSHMALLOW_MESSAGES[messages])
         if messages.startswith("Must be one of:"):
             return _("取值无效，可选值：%(values)s", values=messages.split(":", 1)[1].strip(" ."))
+        if messages.startswith("Filter column:") and messages.endswith("not allowed to filter"):
+            column = messages[len("Filter column:"):-len("not allowed to filter")].strip()
+            return _("不能按该列筛选：%(c)s", c=column)
+        if messages.startswith("Invalid order by column:"):
+            return _("不能按该列排序：%(c)s", c=messages.split(":", 1)[1].strip())
         if messages.startswith("Longer than maximum length"):
             return _("长度超过上限 %(n)s", n=messages.rsplit(" ", 1)[-1].strip("."))
     return messages
@@ -430,11 +479,41 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
         return self.response(404, message=_("未找到"))
 
     def response_500(self, message=None):
+        """FAB's @safe lands here with every exception: input and races are not 5xx."""
+        mapped = api_exception_response(self)
+        if mapped is not None:
+            return mapped
         return self.response(500, message=_("系统错误，请稍后重试"))
+
+    def _init_model_schemas(self):
+        """Integers are integers: marshmallow would store 1.5 as 1."""
+        super()._init_model_schemas()
+        for schema in (self.add_model_schema, self.edit_model_schema):
+            for field in schema.fields.values():
+                if isinstance(field, fields.Integer):
+                    field.strict = True
+
+    def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
+        """gettext("") is the catalog header: a field without a description gets none."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        if not self.description_columns.get(field.name):
+            info["description"] = ""
+        return info
 
     def pre_update(self, item):
         check_may_change(item, g.user)
         self._validate(item)
+
+    def _database_refused(self, error: DatabaseException):
+        self.datamodel.session.rollback()
+        cause = error.__cause__
+        if isinstance(cause, StaleDataError):
+            return self.response(409, message=stale_message())
+        if isinstance(cause, IntegrityError):
+            return self.response(409, message=_("与已有记录冲突（可能重复），未保存"))
+        if isinstance(cause, DataError):
+            return self.response(422, message=_("输入的值超出范围或格式不正确，未保存"))
+        raise error
 
     def _rejected(self, e: RowRejected):
         self.datamodel.session.rollback()
@@ -452,27 +531,66 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
         if problem:
             return self._rejected(problem)
         try:
-            return super().post_headless()
+            response = super().post_headless()
         except RowRejected as e:
             return self._rejected(e)
+        return self._chinese_database_message(response)
+
+    def _chinese_database_message(self, response):
+        """FAB's add answers 422 "Database exception occurred: …" in English."""
+        if response.status_code == 422 and response.is_json and \
+                str((response.get_json() or {}).get("message", "")).startswith("Database"):
+            return self.response(409, message=_("与已有记录冲突（可能重复），未保存"))
+        return response
 
     def put_headless(self, pk):
+        """FAB's PUT plus the version check (body `version` or `If-Match`): a stale write
+        is refused with 409, never merged; a race lost in the database is 409 too."""
         item = self.datamodel.get(pk, self._base_filters)
         if item is None:
             return self.response_404()
         payload = request.get_json(silent=True)
-        if isinstance(payload, dict) and "version" in payload:
-            # The version a client read: a stale write is refused, not merged.
-            if str(payload.pop("version")) != str(item.version):
-                return self._rejected(RowRejected(_("该记录已被他人修改，请刷新后重新编辑"),
-                                                  "version"))
+        if not isinstance(payload, dict):
+            return self.response_400(message=_("请求内容应为 JSON 对象（{…}）"))
+        expected = payload.pop("version", None)
+        if_match = request.headers.get("If-Match")
+        if if_match and if_match.strip() != "*":
+            expected = if_match.strip().removeprefix("W/").strip('"')
+        if expected is not None and str(expected) != str(item.version):
+            return self.response(409, message=_("该记录已被他人修改，请刷新后重新编辑"))
         problem = self._payload_problem()
         if problem:
             return self._rejected(problem)
         try:
-            return super().put_headless(pk)
+            data = self._merge_update_item(item, payload)
+            item = self.edit_model_schema.load(data, instance=item)
+        except ValidationError as err:
+            self.datamodel.session.rollback()
+            return self.response_422(message=err.messages)
+        try:
+            self.pre_update(item)
         except RowRejected as e:
             return self._rejected(e)
+        try:
+            self.datamodel.edit(item)
+        except DatabaseException as e:
+            return self._database_refused(e)
+        self.post_update(item)
+        response = self.response(200, result=self.edit_model_schema.dump(item, many=False))
+        response.set_etag(str(item.version))
+        return response
+
+    def get_headless(self, pk, **kwargs):
+        """GET answers an ETag: the row's version, for If-Match on the next PUT."""
+        response = super().get_headless(pk, **kwargs)
+        if response.status_code == 200:
+            version = (response.get_json().get("result") or {}).get("version")
+            if version is None:
+                item = self.datamodel.get(pk, self._base_filters)
+                version = getattr(item, "version", None)
+            if version is not None:
+                response.set_etag(str(version))
+        return response
 
     def delete_headless(self, pk):
         try:
@@ -512,7 +630,10 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
     @permission_name("export_xlsx")
     def export_xlsx(self, **kwargs):
         args = kwargs.get("rison", {})
-        filters = self._handle_filters_args(args)
+        try:
+            filters = self._handle_filters_args(args)
+        except FABException as e:  # the same refusal as the list's
+            return self.response_400(message=str(e))
         order_column = args.get("order_column") or (self.base_order or ("", ""))[0]
         order_direction = args.get("order_direction") or (self.base_order or ("", ""))[1]
         if order_column and order_column not in self.order_columns:
@@ -530,11 +651,21 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
         if item is None:
             return self.response_404()
         body = request.get_json(silent=True) or {}
+        if not isinstance(body, dict):
+            return self.response_400(message=_("请求内容应为 JSON 对象（{…}）"))
+        for key, value in body.items():
+            if isinstance(value, (list, dict)):
+                return self.response_400(message=_("“%(f)s”应为单个值", f=key))
         try:
             fire(self.datamodel.session, item, name, g.user,
                  lambda perm: self.appbuilder.sm.has_access(perm, self.view_permission_name),
                  comment=body.get("comment"), data=body)
         except TransitionError as e:
             return self.response(e.status, message=e.message)
+        except StaleDataError:  # a racing transition won: one 200, one 409
+            self.datamodel.session.rollback()
+            return self.response(409, message=stale_message())
+        except RowRejected as e:
+            return self._rejected(e)
         item = self.datamodel.get(pk, self._base_filters)
         return self.response(200, id=pk, result=self.show_model_schema.dump(item))

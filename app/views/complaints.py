@@ -3,15 +3,12 @@ monthly statistics (web page and API) and overdue marking."""
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
-from flask_appbuilder.fieldwidgets import DateTimePickerWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import asc, desc
-from wtforms import DateTimeField
-from wtforms.validators import Optional
 
 from app.models.calendar import WorkdayOverride, calendar_warning
 from app.models.complaints import (
@@ -28,6 +25,7 @@ from app.security import READ, WRITE
 from app.timeutil import now_cn, today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.paper_forms import ComplaintFormMixin
+from app.widgets import datetime_field
 
 # Complaints are records the policy keeps (投诉受理时同步记录): only admins delete them.
 COMPLAINT_ACCESS = {"Clerk": WRITE + ("can_escalate",), "Supervisor": WRITE + ("can_escalate",),
@@ -156,9 +154,7 @@ COMPLAINT_FORMATTERS = {"overdue_marks": _overdue_marks}
 
 
 def _received_at_field():
-    return DateTimeField(_l("受理时间"), format="%Y-%m-%d %H:%M:%S", default=now_cn,
-                         widget=DateTimePickerWidget(), validators=[Optional()],
-                         description=COMPLAINT_DESCRIPTIONS["received_at"])
+    return datetime_field(_l("受理时间"), COMPLAINT_DESCRIPTIONS["received_at"], default=now_cn)
 
 
 class _ComplaintActions:

@@ -5,6 +5,7 @@ from flask import abort, current_app, g, send_file
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import BaseApi, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.excel import XLSX_MIMETYPE
@@ -15,9 +16,15 @@ EVERYONE_STATUS = {role: ("can_status",) for role in ROLES}
 EVERYONE_GET = {role: ("can_get",) for role in ROLES}
 
 
+def own_job(session, token) -> ExportJob | None:
+    """The user's own job; another user's token is as unknown as a made-up one."""
+    job = session.scalar(select(ExportJob).where(ExportJob.token == token[:36]))
+    return job if job is not None and job.user_id == g.user.id else None
+
+
 def own_job_or_404(session, token) -> ExportJob:
-    job = session.scalar(select(ExportJob).where(ExportJob.token == token))
-    if job is None or job.user_id != g.user.id:
+    job = own_job(session, token)
+    if job is None:
         abort(404)
     return job
 
@@ -60,7 +67,9 @@ class ExportJobApi(BaseApi):
     @safe
     @permission_name("get")
     def status(self, token):
-        job = own_job_or_404(self.appbuilder.session, token)
+        job = own_job(self.appbuilder.session, token)
+        if job is None:  # abort() inside @safe would answer 500
+            return self.response(404, message=_("未找到"))
         return self.response(200, token=job.token, status=job.status, total=job.total,
                              done_rows=job.done_rows, error=job.error, filename=job.filename)
 

@@ -337,7 +337,8 @@ def sales_years(session, user) -> list[int]:
     year = extract("year", Transaction.date)
     return sorted({int(y) for y in session.scalars(
         select(year).join(Customer, Customer.id == Transaction.customer_id)
-        .where(scope_clause(Customer, user)).distinct()) if y is not None}, reverse=True)
+        .where(scope_clause(Customer, user)).distinct())
+        if y is not None and MIN_YEAR <= int(y) <= MAX_YEAR}, reverse=True)
 
 
 def pareto_chart(rows, width=760, height=260) -> dict | None:
@@ -371,7 +372,9 @@ class AbcAnalysisView(BaseView):
     def _rows(self):
         session = self.appbuilder.session
         years = sales_years(session, g.user)
-        year = year_parameter(request.args.get("year"), default=years[0] if years else None)
+        # The current year by default, not the newest year with a sale: one stray row dated
+        # far ahead would otherwise open the page on it for everyone.
+        year = year_parameter(request.args.get("year"))
         by_type = flag_parameter(request.args.get("by_type"))
         rule = active_rule(session)
         return year, by_type, years, rule, grading.abc_analysis(session, year, g.user, by_type,
