@@ -45,6 +45,8 @@ test: $(VENV)/.dev i18n
 # written once here, never by the workers, so any number of servers can share one database.
 serve: i18n
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is required, e.g. postgresql://user:pw@host/db" && exit 1)
+	@case "$${RATELIMIT_STORAGE_URI:-memory://}" in memory://*) \
+	  echo "WARNING: RATELIMIT_STORAGE_URI is memory:// - the per-address login rate limit is counted per process ($(WORKERS) workers: up to $(WORKERS)x the limit). Set it to a shared store, e.g. redis://host:6379/0. (The account lockout is counted in the database and holds regardless.)" >&2;; esac
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'app:create_app()'

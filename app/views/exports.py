@@ -8,7 +8,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name, pr
 from sqlalchemy import select
 
 from app.excel import XLSX_MIMETYPE
-from app.export import ExportJob
+from app.export import ExportJob, tidy_exports
 from app.security import ROLES
 
 EVERYONE_STATUS = {role: ("can_status",) for role in ROLES}
@@ -16,10 +16,15 @@ EVERYONE_GET = {role: ("can_get",) for role in ROLES}
 
 
 def own_job_or_404(session, token) -> ExportJob:
+    tidy_exports(session, current_app.config["EXPORT_DIR"])
     job = session.scalar(select(ExportJob).where(ExportJob.token == token))
     if job is None or job.user_id != g.user.id:
         abort(404)
     return job
+
+
+def file_kept(job) -> bool:
+    return os.path.exists(job.path(current_app.config["EXPORT_DIR"]))
 
 
 def download(job):
@@ -40,7 +45,8 @@ class ExportJobView(BaseView):
     @has_access
     def status(self, token):
         job = own_job_or_404(self.appbuilder.session, token)
-        return self.render_template("export_job.html", job=job, states=ExportJob.STATES)
+        return self.render_template("export_job.html", job=job, states=ExportJob.STATES,
+                                    file_kept=file_kept(job))
 
     @expose("/<token>/download")
     @has_access
@@ -62,7 +68,8 @@ class ExportJobApi(BaseApi):
     def status(self, token):
         job = own_job_or_404(self.appbuilder.session, token)
         return self.response(200, token=job.token, status=job.status, total=job.total,
-                             done_rows=job.done_rows, error=job.error, filename=job.filename)
+                             done_rows=job.done_rows, error=job.error, filename=job.filename,
+                             file_kept=file_kept(job))
 
     @expose("/<token>/download", methods=["GET"])
     @protect()
