@@ -292,3 +292,12 @@ def test_show_page_has_a_change_tab_for_admin_and_the_rows_supervisor(api, brows
         assert "变更记录" in html and "0571-5 → 0571-6" in html
     assert "row-changes" not in browser("clerk1").text(f"/customerview/show/{pk}")
     assert browser("supervisor2").get(f"/customerview/show/{pk}").status_code == 404
+
+
+def test_paper_form_is_recorded_as_an_export(api, session):
+    before = last_id(session)
+    r = api("supervisor1").get("/api/v1/complaint/form.xlsx?month=2026-03")
+    assert r.status_code == 200
+    (entry,) = since(session, before)
+    assert entry.action == "export" and entry.resource == "complaint"
+    assert entry.username == "supervisor1" and "month=2026-03" in entry.detail
