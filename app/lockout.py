@@ -9,7 +9,7 @@ being counted. `now` is injectable so tests need not sleep.
 from datetime import datetime, timedelta
 
 from flask_appbuilder import Model
-from sqlalchemy import Column, DateTime, Index, Integer, String, delete, select
+from sqlalchemy import Column, DateTime, Index, Integer, String, delete, func, select
 
 from app.timeutil import now_cn
 
@@ -48,8 +48,8 @@ def locked_until(session, username, now: datetime | None = None) -> datetime | N
 def note_failure(session, username, ip=None, now: datetime | None = None) -> datetime | None:
     """Count one failed login (the caller commits); returns the lock's end if it now holds."""
     now = now or now_cn()
-    session.execute(delete(LoginFailure).where(LoginFailure.username == _key(username),
-                                               LoginFailure.at < now - WINDOW - LOCK_FOR))
+    session.execute(delete(LoginFailure).where(  # older ones no longer count for anybody
+        LoginFailure.at < now - WINDOW - LOCK_FOR))
     session.add(LoginFailure(username=_key(username), at=now, ip=ip))
     session.flush()
     return locked_until(session, username, now)
@@ -59,3 +59,15 @@ def clear(session, username) -> int:
     """Forget the account's failures (successful login, admin unlock); the caller commits."""
     return session.execute(
         delete(LoginFailure).where(LoginFailure.username == _key(username))).rowcount
+
+
+def locked_accounts(session, now: datetime | None = None) -> list[tuple[str, datetime]]:
+    """(username, locked until) of the accounts locked now: one GROUP BY finds the few
+    candidates, each then checked by the rule itself."""
+    now = now or now_cn()
+    candidates = session.scalars(
+        select(LoginFailure.username).where(LoginFailure.at > now - WINDOW - LOCK_FOR)
+        .group_by(LoginFailure.username).having(func.count() >= MAX_FAILURES)
+        .order_by(LoginFailure.username)).all()
+    locked = [(name, locked_until(session, name, now)) for name in candidates]
+    return [(name, until) for name, until in locked if until is not None]

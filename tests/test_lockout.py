@@ -127,3 +127,11 @@ def test_a_clerk_cannot_unlock(app, browser, clock, session, dedicated_clerk):
 def test_unknown_accounts_are_locked_alike(app, clock):
     name = f"nobody-{START:%H%M%S}-lock"
     assert fail(app, name, 10)[-1] == 429
+
+
+def test_admin_home_lists_locked_accounts_and_a_clerk_does_not_see_it(app, browser, clock,
+                                                                    dedicated_clerk):
+    fail(app, dedicated_clerk, 10)
+    html = browser("admin").text("/")
+    assert "已锁定的账号" in html and dedicated_clerk in html and "09:15" in html
+    assert "已锁定的账号" not in browser("clerk1").text("/")

@@ -3,7 +3,7 @@
 Only list, show and export exist (no add/edit/delete permission is even created), and a
 signed-in user without the grant gets 403 on the web as well as on the API.
 """
-from flask import abort, g, request
+from flask import abort, g, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.api import get_list_schema, rison, safe
 from flask_appbuilder.models.sqla.interface import SQLAInterface
@@ -13,8 +13,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
+from app import lockout
 from app.audit import ACTIONS, AuditLog
 from app.views.base import export_response
+from app.views.home import Panel, home_panel
 
 LIST = ["at", "username", "action", "resource", "row_id", "detail", "ip"]
 SHOW = ["at", "username", "user_id", "action", "resource", "row_id", "changes", "detail", "ip"]
@@ -109,3 +111,18 @@ class AuditLogApi(ModelRestApi):
         if order_column not in self.order_columns:
             return self.response_400(message=_("不能按该列排序：%(c)s", c=order_column))
         return export_response(self, filters, order_column, order_direction, EXPORTED, api=True)
+
+
+@home_panel
+def locked_accounts_panel(appbuilder, user):
+    """Admins: accounts locked by failed logins now (解除锁定 is on the user's page)."""
+    if not appbuilder.sm.has_access("can_list", "AuditLog"):
+        return None
+    locked = lockout.locked_accounts(appbuilder.session)
+    if not locked:
+        return None
+    return Panel(title=_("已锁定的账号"), columns=[_("用户名"), _("锁定至")],
+                 rows=[[name, until.strftime("%Y-%m-%d %H:%M")] for name, until in locked],
+                 url=url_for("ConsoleUserDBModelView.list"),
+                 note=_("连续登录失败 10 次的账号锁定 15 分钟；在用户页面可“解除锁定”"),
+                 style="warning")
