@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from flask import g, has_request_context, request
 from flask_appbuilder import Model
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, DateTime, Index, Integer, String, Text, cast, event, insert, select
 from sqlalchemy import inspect as sa_inspect
@@ -109,7 +110,7 @@ def _shown(value, choices) -> str:
     if isinstance(value, list):
         return "、".join(str(v) for v in value) or "—"
     if isinstance(value, bool):
-        return "是" if value else "否"
+        return gettext("是") if value else gettext("否")
     return str(choices.get(value, value)) if isinstance(value, str) else str(value)
 
 

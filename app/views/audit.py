@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from app import lockout
-from app.audit import ACTIONS, AuditLog
+from app.audit import ACTIONS, AuditLog, model_for
 from app.views.base import export_response
 from app.views.home import Panel, home_panel
 
@@ -25,6 +25,12 @@ SHOW_WEB = ["at", "username", "user_id", "action", "resource", "row_id", "change
 SEARCH = ["at", "username", "action", "resource", "row_id", "ip"]
 EXPORTED = ["at", "username", "user_id", "action", "resource", "row_id", "changes_text",
             "detail", "ip"]
+
+
+def register_name(resource) -> str:
+    """客户档案（customer）: the register's name, and the value its filter takes."""
+    label = getattr(model_for(resource), "label", None)
+    return f"{label}（{resource}）" if label is not None and resource else (resource or "")
 
 
 def _refuse_signed_in_users_without_grant(view):
@@ -56,6 +62,12 @@ class AuditLogView(ModelView):
     base_order = ("at", "desc")
     formatters_columns = {
         "action": lambda v: ACTIONS.get(v, v),
+        "resource": lambda v: register_name(v),
+        "detail": lambda v: v or "",
+        "ip": lambda v: v or "",
+        "row_id": lambda v: "" if v is None else v,
+        "username": lambda v: v or "",
+        "user_id": lambda v: "" if v is None else v,
         "changes_text": lambda v: Markup("<br>").join((v or "").split("\n")),
     }
 
