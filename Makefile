@@ -30,6 +30,7 @@ migrate: $(VENV)/.runtime
 
 demo: migrate
 	$(FLASK) load-demo
+	$(FLASK) db-optimize
 
 run: i18n demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -49,6 +50,7 @@ serve: i18n
 	  echo "WARNING: RATELIMIT_STORAGE_URI is memory:// - the per-address login rate limit is counted per process ($(WORKERS) workers: up to $(WORKERS)x the limit). Set it to a shared store, e.g. redis://host:6379/0. (The account lockout is counted in the database and holds regardless.)" >&2;; esac
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
+	$(FLASK) db-optimize
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'app:create_app()'
 
 translations: $(VENV)/.dev

@@ -15,6 +15,7 @@ def register_cli(app):
     app.cli.add_command(create_user_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(optimize_command)
 
 
 @click.command("init-roles")
@@ -97,3 +98,11 @@ def restore_command(source, yes):
     except BackupError as e:
         raise click.ClickException(str(e)) from None
     click.echo(f"已从 {source} 恢复")
+@click.command("db-optimize")
+@with_appcontext
+def optimize_command():
+    """Refresh the planner's statistics (after migrations and bulk loads)."""
+    from app.extensions import db
+    from app.search import refresh_statistics
+    refresh_statistics(db.session)
+    click.echo("statistics refreshed")
