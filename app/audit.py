@@ -35,6 +35,7 @@ ACTIONS = {
 SKIPPED = {"id", "version", "created_on", "changed_on", "created_by_fk", "changed_by_fk"}
 MASK = "******"
 PENDING = "audit_pending"
+NAMES = "audit_names"
 
 
 class JSONText(TypeDecorator):
@@ -169,11 +170,16 @@ def _fields(obj):
 
 
 def _display(session, model, ident):
+    """How a related row is named; remembered for the transaction (an import of many rows
+    of one owner asks once)."""
     if ident is None:
         return None
-    with session.no_autoflush:
-        obj = session.get(model, ident)
-    return str(obj) if obj is not None else str(ident)
+    names = session.info.setdefault(NAMES, {})
+    if (model, ident) not in names:
+        with session.no_autoflush:
+            obj = session.get(model, ident)
+        names[(model, ident)] = str(obj) if obj is not None else str(ident)
+    return names[(model, ident)]
 
 
 def _row_changes(session, obj, new: bool) -> dict:
@@ -307,6 +313,7 @@ def _after_flush(session, _context):
 @event.listens_for(Session, "before_commit")
 def _before_commit(session):
     session.flush()
+    session.info.pop(NAMES, None)
     pending = session.info.pop(PENDING, {})
     if not pending:
         return
@@ -324,6 +331,7 @@ def _before_commit(session):
 @event.listens_for(Session, "after_soft_rollback")
 def _after_rollback(session, _previous):
     session.info.pop(PENDING, None)
+    session.info.pop(NAMES, None)
     session.info.pop("audit_new", None)
 
 

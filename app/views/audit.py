@@ -6,7 +6,6 @@ signed-in user without the grant gets 403 on the web as well as on the API.
 from flask import abort, g, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.api import get_list_schema, rison, safe
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
@@ -15,6 +14,7 @@ from markupsafe import Markup
 
 from app import lockout
 from app.audit import ACTIONS, AuditLog, model_for
+from app.scope import ScopedInterface
 from app.views.base import export_response
 from app.views.home import Panel, home_panel
 
@@ -49,7 +49,7 @@ def _refuse_signed_in_users_without_grant(view):
 
 class AuditLogView(ModelView):
     route_base = "/auditlog"
-    datamodel = SQLAInterface(AuditLog)
+    datamodel = ScopedInterface(AuditLog)
     class_permission_name = "AuditLog"
     base_permissions = ["can_list", "can_show", "can_export_xlsx"]
     role_access: dict = {}  # Admin only (init-roles gives Admin every permission)
@@ -93,7 +93,7 @@ class AuditLogView(ModelView):
 
 class AuditLogApi(ModelRestApi):
     resource_name = "audit_log"
-    datamodel = SQLAInterface(AuditLog)
+    datamodel = ScopedInterface(AuditLog)
     class_permission_name = "AuditLogApi"
     base_permissions = ["can_get", "can_info", "can_export_xlsx"]
     role_access: dict = {}
