@@ -57,6 +57,8 @@ serve: i18n
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is required, e.g. postgresql://user:pw@host/db" && exit 1)
 	@test -n "$$SECRET_KEY" || (echo "SECRET_KEY is required: export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))')" && exit 1)
 	@test "$$SESSION_COOKIE_SECURE" = 1 || echo "warning: SESSION_COOKIE_SECURE is not 1: session cookies also travel over plain HTTP"
+	@case "$${RATELIMIT_STORAGE_URI:-memory://}" in memory://*) \
+	  echo "WARNING: RATELIMIT_STORAGE_URI is memory:// - the per-address login rate limit is counted per process ($(WORKERS) workers: up to $(WORKERS)x the limit). Set it to a shared store, e.g. redis://host:6379/0. (The account lockout is counted in the database and holds regardless.)" >&2;; esac
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
 	$(FLASK) db-optimize

@@ -1,4 +1,7 @@
-"""Console commands: `flask init-roles`, `flask load-demo`, `flask create-user`."""
+"""Console commands: `flask init-roles`, `flask load-demo`, `flask create-user`,
+`flask backup`, `flask restore`."""
+import os
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -10,6 +13,8 @@ def register_cli(app):
     app.cli.add_command(init_roles_command)
     app.cli.add_command(load_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(optimize_command)
 
 
@@ -56,6 +61,43 @@ def create_user_command(username, name, role, department, email, password):
     click.echo(f"已创建用户 {username}")
 
 
+@click.command("backup")
+@click.option("--to", "target", default=None,
+              help="备份文件（默认 instance/backups/console-<时间>.sqlite3 或 .dump）")
+@with_appcontext
+def backup_command(target):
+    """A consistent copy of the database, taken while the console keeps running."""
+    from app.backup import BackupError, backup, default_name
+    from app.timeutil import now_cn
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    if target is None:
+        target = os.path.join(current_app.instance_path, "backups", default_name(url, now_cn()))
+    try:
+        backup(url, target)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"已备份到 {target}（{os.path.getsize(target):,} 字节）")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False))
+@click.option("--yes", is_flag=True, help="不再询问确认")
+@with_appcontext
+def restore_command(source, yes):
+    """Bring a backup back into the configured database, which must be empty."""
+    from app.backup import BackupError, check_restorable, restore
+    from app.extensions import db
+    url = current_app.config["SQLALCHEMY_DATABASE_URI"]
+    try:
+        db.engine.dispose()
+        check_restorable(url, source)
+        shown = db.engine.url.render_as_string(hide_password=True)
+        if not yes:
+            click.confirm(f"将备份 {source} 恢复到数据库 {shown}，继续吗？", abort=True)
+        restore(url, source)
+    except BackupError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"已从 {source} 恢复")
 @click.command("db-optimize")
 @with_appcontext
 def optimize_command():

@@ -7,14 +7,27 @@ Exports above EXPORT_BACKGROUND_ROWS run in a background thread as an ExportJob.
 """
 import logging
 import os
+import socket
 import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    select,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, relationship
 
@@ -135,9 +148,78 @@ class ExportJob(Model):
     error = Column(Text)
     created_on = Column(DateTime, nullable=False, default=now_cn)
     finished_on = Column(DateTime)
+    # host:pid:process id of the server writing the file; it says it is alive every
+    # HEARTBEAT seconds in heartbeat_at
+    runner = Column(String(200), default=lambda: PROCESS)
+    heartbeat_at = Column(DateTime, default=now_cn)
 
     def path(self, export_dir) -> str:
         return os.path.join(export_dir, f"{self.token}.xlsx")
+
+
+# --------------------------------------------------------------------------
+# Jobs whose server went away, files nobody fetched
+# --------------------------------------------------------------------------
+PROCESS = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+HEARTBEAT = 30  # seconds between the writer's signs of life
+STALE_AFTER = timedelta(minutes=3)  # no sign of life for this long: the writer is gone
+KEEP_FILES = timedelta(days=1)
+SERVER_GONE = _l("导出未完成：导出所在的服务器已重启或停止，请重新导出")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def writer_gone(job, now) -> bool:
+    """Whether the process writing a running job no longer exists."""
+    host, _sep, rest = (job.runner or "").partition(":")
+    pid, _sep, _process = rest.partition(":")
+    if job.runner == PROCESS:
+        return False
+    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+        return True  # this machine, and that process is gone
+    last = job.heartbeat_at or job.created_on
+    return last is None or now - last > STALE_AFTER
+
+
+def fail_abandoned_jobs(session, now=None) -> int:
+    """Mark running jobs whose writer is gone as failed, with a message; the caller commits."""
+    now = now or now_cn()
+    count = 0
+    for job in session.scalars(select(ExportJob).where(ExportJob.status == "running")):
+        if writer_gone(job, now):
+            job.status, job.error, job.finished_on = "failed", str(SERVER_GONE), now
+            count += 1
+    return count
+
+
+def remove_old_files(export_dir, now_ts=None) -> int:
+    """Delete export files (and leftovers) older than a day; returns how many."""
+    now_ts = now_ts if now_ts is not None else time.time()
+    removed = 0
+    if not os.path.isdir(export_dir):
+        return 0
+    for name in os.listdir(export_dir):
+        path = os.path.join(export_dir, name)
+        if name.endswith((".xlsx", ".part")) and os.path.isfile(path) and \
+                now_ts - os.path.getmtime(path) > KEEP_FILES.total_seconds():
+            os.remove(path)
+            removed += 1
+    return removed
+
+
+def tidy_exports(session, export_dir) -> None:
+    """Both of the above; called whenever a job starts or someone looks at one."""
+    remove_old_files(export_dir)
+    if fail_abandoned_jobs(session):
+        session.commit()
 
 
 def start_background_export(app, engine, job_id, statement, columns, title, total):
@@ -155,9 +237,22 @@ def start_background_export(app, engine, job_id, statement, columns, title, tota
         except SQLAlchemyError:
             log.warning("export %s: progress not recorded at %d rows", job_id, n)
 
+    finished = threading.Event()
+
+    def beat():  # a sign of life for fail_abandoned_jobs() on any server; best-effort
+        while not finished.wait(HEARTBEAT):
+            try:
+                with Session(engine) as s:
+                    s.query(ExportJob).filter_by(id=job_id, status="running").update(
+                        {"heartbeat_at": now_cn()})
+                    s.commit()
+            except SQLAlchemyError:
+                log.warning("export %s: heartbeat not recorded", job_id)
+
     def run():
         status, rows, error = "failed", 0, None
         path = None
+        threading.Thread(target=beat, name=f"export-{job_id}-beat", daemon=True).start()
         try:
             with app.app_context(), Session(engine) as session:
                 export_dir = app.config["EXPORT_DIR"]
@@ -174,6 +269,7 @@ def start_background_export(app, engine, job_id, statement, columns, title, tota
             if path and os.path.exists(path + ".part"):
                 os.remove(path + ".part")
         finally:
+            finished.set()
             close_job(engine, job_id, status, rows, error)
 
     thread = threading.Thread(target=run, name=f"export-{job_id}", daemon=True)

@@ -1,8 +1,10 @@
 """Staff leaving: hand every customer and open row of one user to another, at once."""
 from flask_appbuilder import Model
-from sqlalchemy import update
+from sqlalchemy import select, update
 
+from app import audit
 from app.models.base import OWNED, RegisterMixin
+from app.models.org import Department
 
 
 def owned_models():
@@ -29,11 +31,22 @@ def hand_over(session, leaver, successor) -> dict[str, int]:
     """
     moved = {}
     try:
+        departments = dict(session.execute(select(Department.id, Department.name)).all())
         for model in owned_models():
             query = update(model).where(model.owner_id == leaver.id)
+            moving = select(model.id, model.department_id).where(model.owner_id == leaver.id)
             states = open_states(model)
             if states is not None:
                 query = query.where(model.status.in_(states))
+                moving = moving.where(model.status.in_(states))
+            for row_id, department_id in session.execute(moving).all():
+                # a bulk UPDATE passes no flush events: the audit entry of each row moved
+                changes = {"owner": [str(leaver), str(successor)]}
+                if department_id != successor.department_id:
+                    changes["department"] = [departments.get(department_id),
+                                             departments.get(successor.department_id)]
+                audit.record(session, "update", model.__tablename__, row_id, changes,
+                             detail="离职交接")
             result = session.execute(
                 query.values(owner_id=successor.id, department_id=successor.department_id,
                              version=model.version + 1)

@@ -14,6 +14,7 @@ import openpyxl
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, or_, select
 
+from app import audit
 from app.errors import RowRejected
 from app.excel import XlsxColumn, write_list
 from app.rows import clean_blank_choices, column_problem, prepare_new_row
@@ -214,6 +215,7 @@ def import_file(session, spec, fileobj, user) -> tuple[int, list[ImportProblem]]
             obj.code = code
     try:
         session.add_all(objects)
+        audit.record(session, "import", model_name(spec), detail=_("%(n)d 行", n=len(objects)))
         session.commit()
     except Exception:
         session.rollback()
@@ -221,6 +223,10 @@ def import_file(session, spec, fileobj, user) -> tuple[int, list[ImportProblem]]
     if len(objects) >= STATISTICS_AFTER_ROWS:  # a bulk load changes what the planner knows
         refresh_statistics(session)
     return len(objects), []
+
+
+def model_name(spec) -> str:
+    return spec.model.__tablename__
 
 
 def _check_rows(session, spec, data, labels, finder, seen, objects, problems, user):

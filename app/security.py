@@ -4,10 +4,13 @@ Roles are data (DESIGN.md §1): `flask init-roles` writes the grants below to th
 database, where admins may change them in the console. FAB_ROLES is not used
 because built-in roles cannot be edited there.
 """
-from flask import current_app, g, has_request_context, jsonify, redirect, url_for
+from types import SimpleNamespace
+
+from flask import current_app, flash, g, has_request_context, jsonify, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
 from flask_appbuilder.security.views import (
@@ -25,6 +28,7 @@ from werkzeug.exceptions import BadRequest
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
 
+from app import audit, lockout
 from app.models.org import ConsoleUser
 from app.passwords import password_problem, password_rule
 from app.sessions import end_sessions, session_is_current, token_is_current
@@ -75,6 +79,10 @@ class ConsoleResetPasswordView(ResetPasswordView):
 
 
 class ConsoleAuthDBView(AuthDBView):
+    @property
+    def invalid_login_message(self):
+        return lock_message() or _("用户名或密码错误，请重试")
+
     @expose("/logout/", methods=["POST"])
     def logout(self):
         """POST with the CSRF token only: a link or an image must not sign anyone out."""
@@ -120,9 +128,38 @@ class ConsoleUserDBModelView(UserDBModelView):
     def handover(self, item):
         return redirect(url_for("HandoverView.form", user_id=item.id))
 
+    @action("unlock", _l("解除锁定"), None, "fa-unlock", multiple=False)
+    def unlock(self, item):
+        session = self.datamodel.session
+        lockout.clear(session, item.username)
+        audit.record(session, "unlock", "ab_user", item.id, detail=item.username)
+        session.commit()
+        flash(_("%(user)s 的登录锁定已解除", user=item.username), "success")
+        return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
 
 class ConsoleUserInfoEditView(UserInfoEditView):
     pass
+
+
+def lock_message() -> str | None:
+    """The refusal of a login to a locked account, with when to retry, or None."""
+    until = g.get("login_locked_until") if has_request_context() else None
+    if until is None:
+        return None
+    return _("登录失败次数过多，账号已锁定，请于 %(time)s 之后重试",
+             time=until.strftime("%Y-%m-%d %H:%M"))
+
+
+class ConsoleSecurityApi(SecurityApi):
+    def response_401(self):
+        message = lock_message()
+        if message is None:
+            return self.response(401, message=_("用户名或密码错误"))
+        response = self.response(429, message=message)
+        seconds = int((g.login_locked_until - lockout.now_cn()).total_seconds())
+        response.headers["Retry-After"] = str(max(seconds, 1))
+        return response
 
 
 class ConsoleSecurityManager(SecurityManager):
@@ -131,8 +168,9 @@ class ConsoleSecurityManager(SecurityManager):
     userinfoeditview = ConsoleUserInfoEditView
     resetmypasswordview = ConsoleResetMyPasswordView
     resetpasswordview = ConsoleResetPasswordView
-    authdbview = ConsoleAuthDBView
     userstatschartview = None  # FAB's chart loads Google Charts from the internet
+    authdbview = ConsoleAuthDBView
+    security_api = ConsoleSecurityApi
 
     def register_views(self):
         super().register_views()
@@ -193,6 +231,35 @@ class ConsoleSecurityManager(SecurityManager):
     def on_user_logout(self, user) -> None:
         end_sessions(user)
         self.session.commit()
+
+    # --- logins: lockout counted in the database, every attempt audited --------
+    def auth_user_db(self, username, password):
+        name = (username or "").strip()
+        if not name:
+            return super().auth_user_db(username, password)
+        session = self.session
+        ip = request.remote_addr if has_request_context() else None
+        until = lockout.locked_until(session, name)
+        if until is None:
+            user = super().auth_user_db(username, password)
+        else:
+            user = None
+        if user is not None:
+            lockout.clear(session, name)
+            audit.record(session, "login", "ab_user", user.id, actor=user)
+        else:
+            known = self.find_user(username=name)
+            who = SimpleNamespace(id=getattr(known, "id", None), username=name)
+            if until is None:
+                until = lockout.note_failure(session, name, ip)
+                detail = _("已锁定至 %(time)s", time=until.strftime("%H:%M")) if until else None
+            else:
+                detail = _("账号锁定中")
+            audit.record(session, "login_failed", "ab_user", who.id, actor=who, detail=detail)
+            if has_request_context():
+                g.login_locked_until = until
+        session.commit()
+        return user
 
     # --- passwords: complexity also where FAB skips it -----------------------
     def add_user(self, username, first_name, last_name, email, role=None, password="",

@@ -1,3 +1,9 @@
 """Registers, one module per family. Importing this package maps every model."""
-from app import export, sequences, workflow  # noqa: F401  (ExportJob, CodeSequence, TransitionLog)
+from app import (  # noqa: F401  (AuditLog, LoginFailure, ExportJob, CodeSequence, TransitionLog)
+    audit,
+    export,
+    lockout,
+    sequences,
+    workflow,
+)
 from app.models import calendar, complaints, customers, grading, org  # noqa: F401

@@ -38,6 +38,15 @@ class ConsoleUser(User):
     """FAB's user with the department it belongs to (FAB's extendsecurity pattern)."""
 
     __tablename__ = "ab_user"
+    # 操作日志 (app/audit.py): user changes are audited; the password only as "changed",
+    # and what every login touches is left out.
+    audited = True
+    audit_mask = ("password",)
+    audit_skip = ("last_login", "login_count", "fail_login_count", "created_by", "changed_by")
+    label = _l("用户")
+    field_labels = {"username": _l("用户名"), "first_name": _l("名"), "last_name": _l("姓"),
+                    "email": _l("邮箱"), "active": _l("启用"), "password": _l("密码"),
+                    "roles": _l("角色"), "department": _l("部门")}
     department_id = Column(
         Integer, ForeignKey("department.id", use_alter=True, name="fk_ab_user_department"),
         nullable=True, index=True,

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from app.views import complaints as cmp
 from app.views import customers as cust
 from app.views import grading as grad
+from app.views.audit import AuditLogApi, AuditLogView
 from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.users import HandoverView
@@ -40,6 +41,8 @@ def register_views(appbuilder) -> None:
     add(appbuilder, DepartmentView, "Departments", _l("部门"), "fa-sitemap", ORGANISATION)
     add(appbuilder, cmp.WorkdayOverrideView, "Workday overrides", _l("工作日调整"),
         "fa-calendar", SETTINGS)
+    add(appbuilder, AuditLogView, "Audit log", _l("操作日志"), "fa-history", SETTINGS)
+    appbuilder.add_api(AuditLogApi)
     for api in (cmp.ComplaintApi, cmp.ImprovementMeasureApi, cmp.WorkdayOverrideApi):
         appbuilder.add_api(api)
     for api in (cust.CustomerApi, cust.ContactApi, cust.TransactionApi,

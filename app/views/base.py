@@ -25,6 +25,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
 
+from app import audit
 from app.errors import RowRejected
 from app.excel import XLSX_MIMETYPE
 from app.export import (
@@ -34,6 +35,7 @@ from app.export import (
     export_filename,
     export_statement,
     start_background_export,
+    tidy_exports,
     too_many,
     write_export,
 )
@@ -92,7 +94,9 @@ def export_response(view, filters, order_column, order_direction, names, api: bo
                                  columns, joins)
     title = str(model.label or model.__tablename__)
     filename = export_filename(title, today_cn())
+    audit.record(session, "export", model.__tablename__, detail=export_detail(total))
     if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
+        tidy_exports(session, current_app.config["EXPORT_DIR"])
         job = ExportJob(user_id=g.user.id, title=title, filename=filename, total=total)
         session.add(job)
         session.commit()
@@ -104,8 +108,16 @@ def export_response(view, filters, order_column, order_direction, names, api: bo
         return redirect(url_for("ExportJobView.status", token=job.token))
     fh = tempfile.TemporaryFile()
     write_export(session, statement, columns, title, fh, total=total)
+    session.commit()  # the audit entry
     fh.seek(0)
     return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+
+
+def export_detail(total) -> str:
+    """What an export entry of the audit log says: the filter asked for and the row count."""
+    asked = "&".join(f"{k}={v}" for k, v in request.args.items(multi=True)
+                     if k not in ("_l_",))
+    return _("%(n)d 行；筛选：%(filter)s", n=total, filter=asked or _("无"))
 
 
 def yes_no(value):
@@ -368,6 +380,11 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 kwargs["steps"] = available(item, self.can_step, g.user)
                 kwargs["history"] = history(self.datamodel.session, item)
                 kwargs["may_edit"] = edit_refusal(item, g.user) is None
+            if item is not None and audit.may_see_row_changes(g.user):
+                entries = audit.row_entries(self.datamodel.session, item.__tablename__, item.id)
+                kwargs["row_changes"] = [(e, audit.change_lines(e.resource, e.changes))
+                                         for e in entries]
+                kwargs["audit_actions"] = audit.ACTIONS
         return super().render_template(template, **kwargs)
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.excel import XLSX_MIMETYPE
-from app.export import ExportJob
+from app.export import ExportJob, tidy_exports
 from app.security import ROLES
 
 EVERYONE_STATUS = {role: ("can_status",) for role in ROLES}
@@ -18,6 +18,7 @@ EVERYONE_GET = {role: ("can_get",) for role in ROLES}
 
 def own_job(session, token) -> ExportJob | None:
     """The user's own job; another user's token is as unknown as a made-up one."""
+    tidy_exports(session, current_app.config["EXPORT_DIR"])
     job = session.scalar(select(ExportJob).where(ExportJob.token == token[:36]))
     return job if job is not None and job.user_id == g.user.id else None
 
@@ -27,6 +28,10 @@ def own_job_or_404(session, token) -> ExportJob:
     if job is None:
         abort(404)
     return job
+
+
+def file_kept(job) -> bool:
+    return os.path.exists(job.path(current_app.config["EXPORT_DIR"]))
 
 
 def download(job):
@@ -47,7 +52,8 @@ class ExportJobView(BaseView):
     @has_access
     def status(self, token):
         job = own_job_or_404(self.appbuilder.session, token)
-        return self.render_template("export_job.html", job=job, states=ExportJob.STATES)
+        return self.render_template("export_job.html", job=job, states=ExportJob.STATES,
+                                    file_kept=file_kept(job))
 
     @expose("/<token>/download")
     @has_access
@@ -71,7 +77,8 @@ class ExportJobApi(BaseApi):
         if job is None:  # abort() inside @safe would answer 500
             return self.response(404, message=_("未找到"))
         return self.response(200, token=job.token, status=job.status, total=job.total,
-                             done_rows=job.done_rows, error=job.error, filename=job.filename)
+                             done_rows=job.done_rows, error=job.error, filename=job.filename,
+                             file_kept=file_kept(job))
 
     @expose("/<token>/download", methods=["GET"])
     @protect()

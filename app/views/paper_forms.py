@@ -4,15 +4,17 @@ plus the query that fills it, served at the fixed paths of DESIGN.md §8.
 Layouts are built per request so their Chinese titles follow the reader's language.
 """
 import io
+from dataclasses import replace
 from decimal import Decimal
 
-from flask import g, request, send_file
+from flask import current_app, g, request, send_file
 from flask_appbuilder import expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from app import audit
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn, render_workbook
 from app.models.complaints import CATEGORIES, CHANNELS, Complaint, month_bounds, monthly_stats
 from app.models.customers import COOPERATION, CUSTOMER_TYPES, Customer
@@ -27,9 +29,19 @@ def labels(choices) -> dict:
 
 
 def send_form(sheets, filename):
+    sheets = [replace(spec, rows=list(spec.rows)) for spec in sheets]
     out = io.BytesIO()
     render_workbook(out, sheets)
     out.seek(0)
+    # 操作日志: a paper form is an export of its register (row, filter, row count)
+    resource = request.path.split("/")[3] if request.path.startswith("/api/v1/") else None
+    rows = sum(len(spec.rows) for spec in sheets[:1])
+    asked = "&".join(f"{k}={v}" for k, v in request.args.items(multi=True))
+    session = current_app.appbuilder.session
+    audit.record(session, "export", resource, (request.view_args or {}).get("pk"),
+                 detail=_("%(form)s，%(n)d 行；筛选：%(filter)s", form=filename, n=rows,
+                          filter=asked or _("无")))
+    session.commit()
     return send_file(out, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
