@@ -11,12 +11,19 @@ from flask import abort, current_app, flash, g, redirect, request, send_file, ur
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import get_list_schema, rison, safe
+from flask_appbuilder.exceptions import DatabaseException
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
-from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.urltools import (
+    get_filter_args,
+    get_order_args,
+    get_page_args,
+    get_page_size_args,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow.validate import OneOf
 from sqlalchemy import Boolean
+from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
 
@@ -223,6 +230,81 @@ class RegisterView(_RegisterDeclarations, ModelView):
     def _get_edit_widget(self, form=None, exclude_cols=None, widgets=None):
         exclude_cols = [*(exclude_cols or []), "expected_version"]
         return super()._get_edit_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def _reject_on_form(self, form, e: RowRejected):
+        """A rule refused the row: discard what populate_obj changed and show the message
+        beside its field (or above the form), keeping what the user typed."""
+        self.datamodel.session.rollback()
+        field = form._fields.get(e.field) if e.field else None
+        if field is not None:
+            field.errors = [*field.errors, e.message]
+        else:
+            flash(e.message, "danger")
+
+    def _add(self):
+        """FAB's _add, except that a refused row stays on the form with its input."""
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                item = self.datamodel.obj()
+                try:
+                    form.populate_obj(item)
+                    self.pre_add(item)
+                except RowRejected as e:
+                    self._reject_on_form(form, e)
+                    return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+                try:
+                    self.datamodel.add(item)
+                except SQLAlchemyError:
+                    flash(self.database_error_message, "danger")
+                    return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+                self.post_add(item)
+                flash(self.add_row_message, "success")
+                return None
+        else:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        """FAB's _edit, except that a refused change stays on the form with its input."""
+        if request.method != "POST":
+            return super()._edit(pk)
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        form = self.edit_form.refresh(request.form)
+        self._fill_form_exclude_cols(exclude_cols, form)
+        form._id = pk
+        if form.validate():
+            self.process_form(form, False)
+            try:
+                form.populate_obj(item)
+                self.pre_update(item)
+            except RowRejected as e:
+                self._reject_on_form(form, e)
+                return self._edit_widgets(item, form, exclude_cols)
+            try:
+                self.datamodel.edit(item)
+            except (SQLAlchemyError, DatabaseException):
+                flash(self.database_error_message, "danger")
+                return self._edit_widgets(item, form, exclude_cols)
+            self.post_update(item)
+            flash(self.edit_row_message, "success")
+            return None
+        return self._edit_widgets(item, form, exclude_cols)
+
+    def _edit_widgets(self, item, form, exclude_cols):
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(
+            item, filters={}, orders=get_order_args(), pages=get_page_args(),
+            page_sizes=get_page_size_args(), widgets=widgets)
 
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
