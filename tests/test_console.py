@@ -66,3 +66,46 @@ def test_required_error_is_chinese_in_traditional_and_english_in_english(browser
     r = b.post("/customerview/add", data={"name": ""})
     assert "required" in flashes(r.get_data(as_text=True))
     b.get("/lang/zh")
+
+
+# --- required choices start empty; related registers searched as you type ---------------
+def test_complaint_add_form_starts_with_empty_category_and_customer(browser):
+    html = browser("clerk1").text("/complaintview/add")
+    category = re.search(r'<select[^>]*name="category".*?</select>', html, re.S).group(0)
+    assert 'selected' not in category.split("</option>", 1)[1]  # nothing but "—" chosen
+    customer = re.search(r'<select[^>]*name="customer".*?</select>', html, re.S).group(0)
+    assert "console-search-select" in customer and "selected" not in customer
+    assert "__None" not in html
+
+
+def test_customer_search_answers_only_rows_in_scope(browser, api):
+    mine = new_customer(api, "clerk1")
+    theirs = new_customer(api, "clerk3")
+    b = browser("clerk1")
+    r = b.get("/contactview/search_related/customer?q=客户")
+    ids = {row["id"] for row in r.json["results"]}
+    assert theirs not in ids and len(r.json["results"]) <= 20
+    name = api("clerk1").get(f"/api/v1/customer/{mine}").json["result"]["name"]
+    r = b.get(f"/contactview/search_related/customer?q={name}")
+    assert [row["id"] for row in r.json["results"]] == [mine]
+
+
+def test_customer_out_of_scope_is_refused_on_the_form(browser, api, session):
+    from app.models.customers import Contact
+    theirs = new_customer(api, "clerk3")
+    before = count(session, Contact)
+    r = browser("clerk1").post("/contactview/add", data={"customer": str(theirs),
+                                                         "name": unique("联系人")})
+    assert r.status_code == 200 and "选项无效" in flashes(r.get_data(as_text=True))
+    assert count(session, Contact) == before
+
+
+def test_contact_saved_with_a_searched_customer(browser, api, session):
+    from app.models.customers import Contact
+    customer_id = new_customer(api)
+    name = unique("联系人")
+    r = browser("clerk1").post("/contactview/add", data={"customer": str(customer_id),
+                                                         "name": name})
+    assert r.status_code == 302
+    contact = session.scalar(select(Contact).where(Contact.name == name))
+    assert contact.customer_id == customer_id

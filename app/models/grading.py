@@ -317,10 +317,10 @@ GRADE_FLOW = Workflow(
     states={"draft": _l("草稿"), "declared": _l("已申报"), "reviewed": _l("已审核"),
             "approved": _l("已批准"), "returned": _l("已退回")},
     steps=[
-        step("declare", ("draft", "returned"), "declared", _l("申报（销售科长）"),
+        step("declare", ("draft", "returned"), "declared", _l("申报评定"),
              roles=("Clerk",), guard=_check_scores_for_declare),
-        step("review", "declared", "reviewed", _l("审核（销售部长）"), roles=("Supervisor",)),
-        step("approve", "reviewed", "approved", _l("批准（总经理）"), roles=("Executive",),
+        step("review", "declared", "reviewed", _l("审核评定"), roles=("Supervisor",)),
+        step("approve", "reviewed", "approved", _l("批准评定"), roles=("Executive",),
              fields=("final_grade", "reason"), stamp="approved_on", guard=_check_final_grade,
              after=apply_grade),
         send_back(("declared", "reviewed")),

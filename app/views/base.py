@@ -7,7 +7,7 @@ rule, stale-form detection, Chinese validation messages, and the §8 API extras.
 """
 import tempfile
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import get_list_schema, rison, safe
@@ -22,7 +22,8 @@ from flask_appbuilder.urltools import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from marshmallow.validate import OneOf
-from sqlalchemy import Boolean
+from sqlalchemy import Boolean, Numeric, or_, select
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
@@ -48,8 +49,10 @@ from app.rows import (
     prepare_new_row,
     related_out_of_scope,
 )
+from app.scope import scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
+from app.views.fields import SearchSelectField, search_columns
 from app.workflow import TransitionError, available, fire, history
 
 DEFAULT_ACCESS = {
@@ -117,11 +120,12 @@ def enum_form_fields(model, labels: dict, columns) -> dict:
     for column, choices in model.enums.items():
         if column not in (columns or ()) or (column == "status" and model.workflow is not None):
             continue
-        nullable = model.__table__.c[column].nullable
-        options = list(choices.items())
+        col = model.__table__.c[column]
+        default = col.default.arg if col.default is not None and col.default.is_scalar else None
+        # A required choice without a declared default starts empty: the user picks it.
         fields[column] = SelectField(
-            labels.get(column, column), choices=([("", "—")] if nullable else []) + options,
-            validators=[Optional() if nullable else DataRequired()])
+            labels.get(column, column), choices=[("", "—"), *choices.items()],
+            default=default, validators=[Optional() if col.nullable else DataRequired()])
     return fields
 
 
@@ -133,6 +137,24 @@ def checkbox_fields(model, labels: dict, descriptions: dict, columns) -> dict:
             if isinstance(column.type, Boolean) and column.key in (columns or ())}
 
 
+def search_select_fields(model, labels: dict, columns, view_name: str) -> dict:
+    """Related registers (a customer, a complaint …) searched as you type, starting empty."""
+    fields = {}
+    mapper = sa_inspect(model)
+    for name in columns or ():
+        rel = mapper.relationships.get(name)
+        if rel is None or rel.uselist:
+            continue
+        target = rel.mapper.class_
+        if getattr(target, "row_scope", None) != OWNED or not search_columns(target):
+            continue
+        nullable = all(c.nullable for c in rel.local_columns)
+        fields[name] = SearchSelectField(
+            labels.get(name, name), validators=[Optional() if nullable else DataRequired()],
+            model=target, view_name=view_name)
+    return fields
+
+
 def display_formatters(model) -> dict:
     formatters = {}
     for column, choices in model.enums.items():
@@ -142,9 +164,21 @@ def display_formatters(model) -> dict:
     for column in model.__table__.columns:
         if isinstance(column.type, Boolean):
             formatters[column.key] = yes_no
+        elif isinstance(column.type, Numeric) and column.key not in formatters:
+            formatters[column.key] = percent if column.type.scale == 4 else amount
     for name in [*model.__table__.columns.keys(), *model.__mapper__.relationships.keys()]:
         formatters.setdefault(name, blank_if_none)
     return formatters
+
+
+def amount(value):
+    """Money and scores: thousands separators and 2 decimals; blank for None."""
+    return "" if value is None else f"{value:,.2f}"
+
+
+def percent(value):
+    """Shares (fractions 0–1) as percentages: 0.7500 → 75%."""
+    return "" if value is None else f"{float(value) * 100:.4g}%"
 
 
 def blank_if_none(value):
@@ -201,12 +235,16 @@ class RegisterView(_RegisterDeclarations, ModelView):
                                   **(cls.__dict__.get("formatters_columns") or {})}
         descriptions = cls.__dict__.get("description_columns") or {}
         cls.add_form_extra_fields = {
+            **search_select_fields(model, cls.label_columns, cls.__dict__.get("add_columns"),
+                                   cls.__name__),
             **checkbox_fields(model, cls.label_columns, descriptions,
                               cls.__dict__.get("add_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
             **(cls.__dict__.get("add_form_extra_fields") or {})}
         cls.edit_form_extra_fields = {
             "expected_version": HiddenField(),
+            **search_select_fields(model, cls.label_columns, cls.__dict__.get("edit_columns"),
+                                   cls.__name__),
             **checkbox_fields(model, cls.label_columns, descriptions,
                               cls.__dict__.get("edit_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("edit_columns")),
@@ -318,6 +356,27 @@ class RegisterView(_RegisterDeclarations, ModelView):
             raise RowRejected(_("该记录已被他人修改，请刷新后重新编辑"))
         self._validate(item)
 
+    @expose("/search_related/<column>")
+    @has_access
+    @permission_name("list")
+    def search_related(self, column):
+        """Select2 ajax: up to 20 rows of a related register in the viewer's scope whose
+        code or name contains what was typed."""
+        field = (self.add_form_extra_fields or {}).get(column) or \
+            (self.edit_form_extra_fields or {}).get(column)
+        kwargs = getattr(field, "kwargs", {}) if field is not None else {}
+        target = kwargs.get("model")
+        if target is None:
+            abort(404)
+        term = (request.args.get("q") or "").strip()
+        query = select(target).where(scope_clause(target))
+        if term:
+            query = query.where(or_(*(c.ilike(f"%{term}%") for c in search_columns(target))))
+        order = search_columns(target)[-1] if "name" not in target.__table__.columns \
+            else target.name
+        rows = self.datamodel.session.scalars(query.order_by(order).limit(20)).all()
+        return jsonify(results=[{"id": r.id, "text": str(r)} for r in rows])
+
     # --- 导出 Excel -----------------------------------------------------------
     @expose("/export_xlsx/")
     @has_access
@@ -395,8 +454,13 @@ class RegisterView(_RegisterDeclarations, ModelView):
         kwargs.setdefault("view_permission", self.class_permission_name)
         kwargs.setdefault("import_enabled", getattr(self, "import_spec", None) is not None)
         pk = kwargs.get("pk")
+        kwargs.setdefault("inline_steps", ())
         if template == self.show_template and pk is not None:
             item = self.datamodel.get(pk, self._base_filters)
+            may_edit = item is not None and "can_edit" in self.base_permissions and \
+                self.appbuilder.sm.has_access("can_edit", self.class_permission_name) and \
+                edit_refusal(item, g.user) is None
+            kwargs["edit_url"] = url_for(f"{self.endpoint}.edit", pk=pk) if may_edit else None
             if item is not None and item.workflow is not None:
                 kwargs["workflow"] = item.workflow
                 kwargs["row_state"] = item.workflow.state_label(item.status)
