@@ -1,9 +1,9 @@
 """Extension singletons, bound to the app in create_app()."""
 from flask import current_app
 from flask_appbuilder import AppBuilder
+from flask_appbuilder.models.sqla.base import SQLA
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_appbuilder.models.sqla.base import SQLA
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 
@@ -16,7 +16,8 @@ class ConsoleAppBuilder(AppBuilder):
 
     @property
     def app_name(self):
-        return gettext(current_app.config["APP_NAME"])
+        name = current_app.config["APP_NAME"]
+        return gettext(name)
 
 
 appbuilder = ConsoleAppBuilder(base_template="console_base.html")

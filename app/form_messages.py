@@ -7,9 +7,8 @@ gets `FormTranslations`, which asks Flask-Babel (our catalogs, where each
 message below is translated). The tuple only feeds `tools/i18n.py extract`.
 """
 from flask_appbuilder.forms import DynamicForm
-from flask_babel import get_translations
+from flask_babel import get_translations, ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
 from flask_wtf import FlaskForm
 
 WTFORMS_MESSAGES = (

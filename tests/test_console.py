@@ -109,3 +109,95 @@ def test_contact_saved_with_a_searched_customer(browser, api, session):
     assert r.status_code == 302
     contact = session.scalar(select(Contact).where(Contact.name == name))
     assert contact.customer_id == customer_id
+
+
+# --- money, shares and None ------------------------------------------------------------
+def test_money_has_separators_and_two_decimals_in_list_and_show(browser, api):
+    customer_id = new_customer(api)
+    r = api("clerk1").post("/api/v1/transaction/", json={
+        "customer": customer_id, "date": "2026-03-02", "product": unique("产品"),
+        "amount": "160955.85", "collected": "1000"})
+    assert r.status_code == 201, r.json
+    b = browser("clerk1")
+    show = text(b.get(f"/transactionview/show/{r.json['id']}"))
+    assert "160,955.85" in show and "1,000.00" in show and "160955.85" not in show
+    listing = text(b.get(f"/customerview/show/{customer_id}"))
+    assert "160,955.85" in listing
+
+
+def test_grading_rule_shows_shares_as_percentages(browser):
+    html = text(browser("admin").get("/gradingruleview/list/"))
+    assert "75%" in html and "0.7500" not in html
+
+
+def test_user_show_has_no_none_and_names_in_order(browser, app):
+    with app.app_context():
+        clerk1 = app.appbuilder.sm.find_user(username="clerk1")
+        admin = app.appbuilder.sm.find_user(username="admin")
+        assert (clerk1.last_name, clerk1.first_name) == ("王", "明")
+        assert (admin.last_name, admin.first_name) == ("", "系统管理员")
+        pk = clerk1.id
+    html = text(browser("admin").get(f"/users/show/{pk}"))
+    assert "None" not in html
+    listing = text(browser("admin").get("/users/list/"))
+    assert "王明" in listing and "系统管理员" in listing
+
+
+def test_split_name_knows_compound_surnames():
+    from app.demo import split_name
+    assert split_name("王明") == ("王", "明")
+    assert split_name("欧阳娜娜") == ("欧阳", "娜娜")
+    assert split_name("系统管理员") == ("", "系统管理员")
+
+
+# --- 离职交接 ------------------------------------------------------------------------
+def test_user_list_and_show_link_to_the_handover(browser, app):
+    with app.app_context():
+        pk = app.appbuilder.sm.find_user(username="clerk2").id
+    b = browser("admin")
+    assert f"/handover/{pk}" in b.text("/users/list/")
+    assert f"/handover/{pk}" in b.text(f"/users/show/{pk}")
+
+
+def test_handover_preselects_nobody_and_confirms_with_the_counts(browser, app, api, session):
+    from app.models.org import ConsoleUser
+    username = unique("leaver")
+    with app.app_context():
+        sm = app.appbuilder.sm
+        leaver = sm.add_user(username, "离", "职", f"{username}@example.com",
+                             sm.find_role("Clerk"), password="Demo@2026")
+        leaver_id = leaver.id
+        successor_id = sm.find_user(username="clerk2").id
+    for _i in range(2):
+        new_customer(api, username)
+    b = browser("admin")
+    form = b.text(f"/handover/{leaver_id}")
+    assert re.search(r'<option value="" selected>', form)
+    r = b.post(f"/handover/{leaver_id}", {"successor": str(successor_id)})
+    page = text(r)
+    assert r.status_code == 200 and "确认停用并转交" in page and "2 条记录" in page
+    assert session.get(ConsoleUser, leaver_id).active is True  # nothing ran yet
+    r = b.post(f"/handover/{leaver_id}", {"successor": str(successor_id), "confirm": "1"})
+    assert r.status_code == 302
+    assert session.get(ConsoleUser, leaver_id, populate_existing=True).active is False
+    assert session.scalar(select(func.count(Customer.id)).where(
+        Customer.owner_id == leaver_id)) == 0
+
+
+# --- labels ----------------------------------------------------------------------------
+def test_steps_are_named_by_what_they_do(browser, api):
+    customer_id = new_customer(api)
+    r = api("clerk1").post("/api/v1/development_plan/", json={
+        "customer": customer_id, "objective": unique("目标"), "start_date": "2026-01-01",
+        "end_date": "2026-02-01"})
+    html = text(browser("clerk1").get(f"/developmentplanview/show/{r.json['id']}"))
+    assert "提交" in html and "（" not in re.sub(r"<[^>]+>", "", html).split("流程")[-1][:80]
+    assert 'class="btn btn-sm btn-primary show-edit"' in html
+
+
+def test_home_greeting_and_brand_in_english(browser):
+    b = browser("clerk1")
+    b.get("/lang/en")
+    html = text(b.get("/"))
+    b.get("/lang/zh")
+    assert "大客户管理台" not in html and "您好" not in html

@@ -275,7 +275,7 @@ def test_admin_sees_what_a_leaver_hands_over(browser, leaver):
 def test_handover_moves_customers_and_open_rows_to_the_successor(browser, session, leaver):
     user_id, _username, rows = leaver
     clerk2 = session.scalar(select(ConsoleUser).where(ConsoleUser.username == "clerk2"))
-    r = browser("admin").post(f"/handover/{user_id}", {"successor": clerk2.id})
+    r = browser("admin").post(f"/handover/{user_id}", {"successor": clerk2.id, "confirm": "1"})
     assert r.status_code == 302
     moved = [session.get(Customer, pk, populate_existing=True) for pk in rows["customers"]]
     moved += [session.get(Contact, rows["contact"], populate_existing=True),
@@ -289,7 +289,7 @@ def test_handover_moves_customers_and_open_rows_to_the_successor(browser, sessio
 def test_handover_leaves_approved_plans_with_the_old_owner(browser, session, leaver):
     user_id, _username, rows = leaver
     clerk2 = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == "clerk2"))
-    browser("admin").post(f"/handover/{user_id}", {"successor": clerk2})
+    browser("admin").post(f"/handover/{user_id}", {"successor": clerk2, "confirm": "1"})
     plan = session.get(DevelopmentPlan, rows["approved"], populate_existing=True)
     assert plan.owner_id == user_id and plan.status == "approved"
 
@@ -298,7 +298,7 @@ def test_handover_deactivates_the_leaver_who_can_no_longer_sign_in(app, browser,
                                                                    leaver):
     user_id, username, _rows = leaver
     clerk2 = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == "clerk2"))
-    browser("admin").post(f"/handover/{user_id}", {"successor": clerk2})
+    browser("admin").post(f"/handover/{user_id}", {"successor": clerk2, "confirm": "1"})
     assert session.get(ConsoleUser, user_id, populate_existing=True).active is False
     r = app.test_client().post("/api/v1/security/login", json={
         "username": username, "password": DEMO_PASSWORD, "provider": "db"})
@@ -308,7 +308,7 @@ def test_handover_deactivates_the_leaver_who_can_no_longer_sign_in(app, browser,
 def test_successor_sees_the_handed_over_customers(api, browser, session, leaver):
     user_id, _username, rows = leaver
     clerk3 = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == "clerk3"))
-    browser("admin").post(f"/handover/{user_id}", {"successor": clerk3})
+    browser("admin").post(f"/handover/{user_id}", {"successor": clerk3, "confirm": "1"})
     for pk in rows["customers"]:
         assert api("clerk3").get(f"/api/v1/customer/{pk}").status_code == 200
         assert api("supervisor1").get(f"/api/v1/customer/{pk}").status_code == 404
