@@ -201,3 +201,60 @@ def test_home_greeting_and_brand_in_english(browser):
     html = text(b.get("/"))
     b.get("/lang/zh")
     assert "大客户管理台" not in html and "您好" not in html
+
+
+# --- 权限矩阵 ------------------------------------------------------------------------
+def matrix_text(html) -> str:
+    return re.sub(r"<[^>]+>", " ", html.split('class="panel panel-default permission-matrix"')[1])
+
+
+def role_id(app, name) -> int:
+    with app.app_context():
+        return app.appbuilder.sm.find_role(name).id
+
+
+def test_matrix_names_registers_actions_and_steps_in_chinese(browser, app):
+    html = browser("admin").text(f"/permission_matrix/{role_id(app, 'Supervisor')}")
+    words = matrix_text(html)
+    assert "客户档案" in words and "审核计划" in words and "处理完毕" in words
+    raw = re.findall(r"\b(can_\w+|menu_access|[A-Z][a-z]+(?:[A-Z][a-z]+)+|copyrole|\w+\.label)\b",
+                     words)
+    assert not raw, raw[:10]
+
+
+def test_matrix_grants_a_step_and_the_menu_follows_the_list(browser, app, session):
+    from flask_appbuilder.security.sqla.models import Role
+    with app.app_context():
+        sm = app.appbuilder.sm
+        name = unique("Role")
+        role = sm.add_role(name)
+        pk = role.id
+        review = sm.find_permission_view_menu("can_review", "DevelopmentPlan").id
+        listing = sm.find_permission_view_menu("can_list", "DevelopmentPlan").id
+        api_get = sm.find_permission_view_menu("can_get", "DevelopmentPlanApi").id
+    b = browser("admin")
+    html = b.text(f"/permission_matrix/{pk}")
+    assert f'value="{review}"' in html and f'value="{api_get}"' in html
+    r = b.post(f"/permission_matrix/{pk}", {"pv": [str(review), str(listing), str(api_get)]})
+    assert r.status_code == 302
+    role = session.get(Role, pk)
+    granted = {(p.permission.name, p.view_menu.name) for p in role.permissions}
+    assert {("can_review", "DevelopmentPlan"), ("can_list", "DevelopmentPlan"),
+            ("can_get", "DevelopmentPlanApi"), ("menu_access", "Development plans"),
+            ("menu_access", "Customers")} <= granted
+    b.post(f"/permission_matrix/{pk}", {"pv": [str(review)]})
+    session.expire_all()
+    granted = {(p.permission.name, p.view_menu.name) for p in session.get(Role, pk).permissions}
+    assert granted == {("can_review", "DevelopmentPlan")}
+
+
+def test_matrix_is_for_admins_only(browser, app):
+    r = browser("supervisor1").get(f"/permission_matrix/{role_id(app, 'Clerk')}")
+    assert r.status_code in (302, 403)
+
+
+def test_raw_permission_lists_are_not_in_the_menu(browser):
+    html = browser("admin").text("/")
+    assert "/permission_matrix/" in html
+    for path in ("/permissions/list/", "/viewmenus/list/", "/permissionviews/list/"):
+        assert path not in html
