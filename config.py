@@ -3,6 +3,8 @@ import os
 
 from flask_appbuilder.security.manager import AUTH_DB
 
+from app.passwords import validate_password as _validate_password
+
 basedir = os.path.abspath(os.path.dirname(__file__))
 
 # --------------------------------------------------------------------------
@@ -24,7 +26,8 @@ AUTH_ROLE_ADMIN = "Admin"
 AUTH_ROLE_PUBLIC = "Public"
 AUTH_USER_REGISTRATION = False
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
-FAB_PASSWORD_COMPLEXITY_VALIDATOR = "app.passwords.validate_password"
+# FAB calls this object (a dotted string gave a 500 on 新增用户 with a password).
+FAB_PASSWORD_COMPLEXITY_VALIDATOR = _validate_password
 
 # Login rate limiting (web and API login). Several app servers must share a
 # storage for the limits to hold across them, e.g. redis://host:6379/0.

@@ -15,6 +15,7 @@ import time
 from urllib.parse import urlparse
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -85,9 +86,14 @@ def search_customer(chrome, name, text):
     search = wait(chrome, EC.visibility_of_element_located(
         (By.CSS_SELECTOR, ".select2-container--open .select2-search__field")))
     search.send_keys(text)
-    option = wait(chrome, EC.element_to_be_clickable((By.XPATH,
-        f"//li[contains(@class,'select2-results__option') and contains(., '{text}')]")))
-    option.click()
+    xpath = f"//li[contains(@class,'select2-results__option') and contains(., '{text}')]"
+    for _attempt in range(10):  # the list is redrawn when the answer to the typing arrives
+        try:
+            wait(chrome, EC.element_to_be_clickable((By.XPATH, xpath))).click()
+            break
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    assert field(chrome, name).get_attribute("value"), (name, text)
 
 
 def pick_date(chrome, name, months_ahead=1, day=15):
@@ -218,3 +224,160 @@ def path_view(path):
              "departmentview": "DepartmentView", "workdayoverrideview": "WorkdayOverrideView",
              "gradingruleview": "GradingRuleView", "gradeevaluationview": "GradeEvaluationView"}
     return names[path]
+
+
+# --- a day's work, start to finish ---------------------------------------------------------
+def add(chrome, live_url, path, spec, ctx):  # noqa: F811
+    chrome.get(f"{live_url}/{path}/add")
+    fill(chrome, spec, ctx)
+    _text, errors = submit(chrome)
+    assert not errors and "/add" not in chrome.current_url, errors
+
+
+def run_step(chrome, live_url, path, pk, step, comment=None, fields=()):  # noqa: F811
+    """On the row's page: fill what the step needs, click the step's one button."""
+    chrome.get(f"{live_url}/{path}/show/{pk}")
+    buttons = chrome.find_elements(By.CSS_SELECTOR, f"button[data-step='{step}']")
+    assert len(buttons) == 1, (step, len(buttons))  # one place per step
+    form = buttons[0].find_element(By.XPATH, "ancestor::form")
+    for name, value in fields:
+        form.find_element(By.NAME, name).send_keys(value)
+    if comment:
+        form.find_element(By.NAME, "comment").send_keys(comment)
+    buttons[0].click()
+    wait(chrome, EC.staleness_of(form))
+    text = chrome.find_element(By.TAG_NAME, "body").text
+    assert not chrome.find_elements(By.CSS_SELECTOR, ".alert-danger"), text[:400]
+    return text
+
+
+def test_clerk_customer_contact_complaint_to_the_supervisors_close(chrome, live_url,  # noqa: F811
+                                                                   session):
+    from app.models.complaints import Complaint
+    from app.models.customers import Contact, Customer
+    sign_in(chrome, live_url, "clerk1")
+    ctx = {"customer": unique("一天客户"), "contact": unique("联系人"),
+           "description": unique("质量投诉")}
+    add(chrome, live_url, "customerview", FORMS[0][2], ctx)
+    add(chrome, live_url, "contactview", [("customer", "customer", ctx["customer"]),
+                                          ("name", "text", ctx["contact"])], ctx)
+    add(chrome, live_url, "complaintview", [
+        ("customer", "customer", ctx["customer"]), ("complainant", "text", ctx["contact"]),
+        ("category", "select", "一般责任投诉"), ("description", "text", ctx["description"])], ctx)
+    customer = session.scalar(select(Customer).where(Customer.name == ctx["customer"]))
+    assert session.scalar(select(Contact).where(Contact.name == ctx["contact"])).customer_id \
+        == customer.id
+    pk = session.scalar(select(Complaint.id).where(Complaint.description == ctx["description"]))
+    run_step(chrome, live_url, "complaintview", pk, "handle")
+    run_step(chrome, live_url, "complaintview", pk, "resolve",
+             fields=[("resolution", "更换批次并致歉")])
+    run_step(chrome, live_url, "complaintview", pk, "follow_up",
+             fields=[("followup_result", "客户满意")])
+    sign_in(chrome, live_url, "supervisor1")
+    run_step(chrome, live_url, "complaintview", pk, "close")
+    complaint = session.get(Complaint, pk, populate_existing=True)
+    assert complaint.status == "closed" and complaint.resolved_at and complaint.followed_up_at
+
+
+def test_development_plan_through_review_and_approval(chrome, live_url, day, session):  # noqa: F811
+    from app.models.customers import DevelopmentPlan
+    sign_in(chrome, live_url, "clerk1")
+    objective = unique("开发目标")
+    add(chrome, live_url, "developmentplanview", [
+        ("customer", "customer", day["customer"]), ("objective", "text", objective),
+        ("start_date", "date", 1), ("end_date", "date", 2)], day)
+    pk = session.scalar(select(DevelopmentPlan.id).where(DevelopmentPlan.objective == objective))
+    run_step(chrome, live_url, "developmentplanview", pk, "submit")
+    sign_in(chrome, live_url, "supervisor1")
+    run_step(chrome, live_url, "developmentplanview", pk, "review", comment="同意")
+    sign_in(chrome, live_url, "executive")
+    run_step(chrome, live_url, "developmentplanview", pk, "approve")
+    assert session.get(DevelopmentPlan, pk, populate_existing=True).status == "approved"
+
+
+def test_export_opens_in_openpyxl_with_money_formatted(chrome, live_url, day, app):  # noqa: F811
+    import openpyxl
+    from app.timeutil import today_cn
+    from tests.conftest import Api
+    product = unique("导出产品")
+    clerk = Api(app, "clerk1")
+    r = clerk.client.post("/api/v1/transaction/", headers=clerk.headers, json={
+        "customer": day["customer_id"], "date": "2026-03-02", "product": product,
+        "amount": "160955.85", "collected": "0"})
+    assert r.status_code == 201, r.json
+    sign_in(chrome, live_url, "clerk1")
+    for old in glob.glob(os.path.join(DOWNLOADS, "*")):
+        os.remove(old)
+    chrome.get(f"{live_url}/transactionview/list/?_flt_0_product={product}")
+    assert "160,955.85" in chrome.find_element(By.TAG_NAME, "body").text
+    chrome.find_element(By.CSS_SELECTOR, "a[href*='/transactionview/export_xlsx/']").click()
+    expected = os.path.join(DOWNLOADS, f"交易记录_{today_cn():%Y%m%d}.xlsx")
+    for _i in range(100):
+        if os.path.exists(expected):
+            break
+        time.sleep(0.1)
+    sheet = openpyxl.load_workbook(expected).active
+    header = [c.value for c in sheet[1]]
+    assert "销售额（元）" in header
+    amount = sheet.cell(row=2, column=header.index("销售额（元）") + 1)
+    assert amount.number_format == "#,##0.00" and amount.value == 160955.85
+    assert sheet.max_row == 2  # the filtered list, nothing else
+
+
+def test_admin_creates_a_user_grants_a_step_and_hands_a_leaver_over(chrome, live_url, app,  # noqa: F811
+                                                                    session):
+    from flask_appbuilder.security.sqla.models import Role
+
+    from app.models.org import ConsoleUser
+    username = unique("newclerk")
+    sign_in(chrome, live_url, "admin")
+    chrome.get(f"{live_url}/users/add")
+    type_text(chrome, "last_name", "欧阳")
+    type_text(chrome, "first_name", "娜娜")
+    type_text(chrome, "username", username)
+    type_text(chrome, "email", f"{username}@example.com")
+    roles = field(chrome, "roles").find_element(By.XPATH, "following-sibling::span")
+    roles.click()
+    wait(chrome, EC.element_to_be_clickable((By.XPATH,
+        "//li[contains(@class,'select2-results__option') and contains(., '业务员')]"))).click()
+    type_text(chrome, "password", "Newclerk@2026")
+    type_text(chrome, "conf_password", "Newclerk@2026")
+    text, errors = submit(chrome)
+    assert not errors, errors
+    assert "/users/add" not in chrome.current_url, text[:500]
+    user = session.scalar(select(ConsoleUser).where(ConsoleUser.username == username))
+    assert user.get_full_name() == "欧阳娜娜"
+    # a role of its own, granted 审核计划 in the matrix
+    with app.app_context():
+        role_id = app.appbuilder.sm.add_role(unique("Reviewer")).id
+    chrome.get(f"{live_url}/permission_matrix/{role_id}")
+    box = chrome.find_element(By.CSS_SELECTOR,
+                              "tr[data-row='DevelopmentPlan'] input[data-step='can_review']")
+    box.click()
+    chrome.find_element(By.CSS_SELECTOR, ".permission-matrix button[type=submit]").click()
+    wait(chrome, EC.staleness_of(box))
+    granted = {(p.permission.name, p.view_menu.name)
+               for p in session.get(Role, role_id, populate_existing=True).permissions}
+    assert ("can_review", "DevelopmentPlan") in granted
+    # the new user leaves: 离职交接 from the user's page, with a confirmation
+    chrome.get(f"{live_url}/users/show/{user.id}")
+    chrome.find_element(By.CSS_SELECTOR, "a.user-handover").click()
+    Select(wait(chrome, EC.presence_of_element_located((By.NAME, "successor")))
+           ).select_by_value(str(session.scalar(select(ConsoleUser.id).where(
+               ConsoleUser.username == "clerk2"))))
+    chrome.find_element(By.CSS_SELECTOR, "form button[type=submit].btn-danger").click()
+    confirm = wait(chrome, EC.presence_of_element_located((By.CSS_SELECTOR, ".handover-confirm")))
+    assert "0 条记录" in confirm.text
+    chrome.find_element(By.CSS_SELECTOR, "form button[type=submit].btn-danger").click()
+    wait(chrome, EC.staleness_of(confirm))
+    assert session.get(ConsoleUser, user.id, populate_existing=True).active is False
+
+
+@pytest.mark.parametrize("lang,brand,greeting", [("zh_TW", "大客戶管理臺", "您好"),
+                                                  ("en", "Key Account Console", "Hello")])
+def test_traditional_and_english(chrome, live_url, lang, brand, greeting):  # noqa: F811
+    sign_in(chrome, live_url, "clerk1", lang=lang)
+    chrome.get(f"{live_url}/")
+    text = chrome.find_element(By.TAG_NAME, "body").text
+    chrome.get(f"{live_url}/lang/zh")
+    assert brand in text and greeting in text

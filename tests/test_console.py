@@ -258,3 +258,23 @@ def test_raw_permission_lists_are_not_in_the_menu(browser):
     assert "/permission_matrix/" in html
     for path in ("/permissions/list/", "/viewmenus/list/", "/permissionviews/list/"):
         assert path not in html
+
+
+def test_admin_adds_a_user_with_a_password_and_a_weak_one_is_refused_in_chinese(browser, app,
+                                                                                session):
+    from app.models.org import ConsoleUser
+    with app.app_context():
+        clerk_role = app.appbuilder.sm.find_role("Clerk").id
+    username = unique("u")
+    form = {"last_name": "欧阳", "first_name": "娜娜", "username": username,
+            "email": f"{username}@example.com", "roles": str(clerk_role), "active": "y",
+            "password": "weak", "conf_password": "weak"}
+    b = browser("admin")
+    r = b.post("/users/add", data=form)
+    assert r.status_code == 200 and "密码至少" in flashes(r.get_data(as_text=True))
+    assert f'value="{username}"' in r.get_data(as_text=True)  # the input is kept
+    r = b.post("/users/add", data={**form, "password": "Strong@2026",
+                                   "conf_password": "Strong@2026"})
+    assert r.status_code == 302
+    user = session.scalar(select(ConsoleUser).where(ConsoleUser.username == username))
+    assert user.get_full_name() == "欧阳娜娜"
