@@ -297,6 +297,7 @@ def test_development_plan_through_review_and_approval(chrome, live_url, day, ses
 
 def test_export_opens_in_openpyxl_with_money_formatted(chrome, live_url, day, app):  # noqa: F811
     import openpyxl
+
     from app.timeutil import today_cn
     from tests.conftest import Api
     product = unique("导出产品")
