@@ -2,6 +2,8 @@
 permission matrix, 离职交接 links, names and labels a user of the console expects."""
 import re
 
+import pytest
+
 from sqlalchemy import func, select
 
 from app.models.customers import Customer, DevelopmentPlan
@@ -278,3 +280,46 @@ def test_admin_adds_a_user_with_a_password_and_a_weak_one_is_refused_in_chinese(
     assert r.status_code == 302
     user = session.scalar(select(ConsoleUser).where(ConsoleUser.username == username))
     assert user.get_full_name() == "欧阳娜娜"
+
+
+# --- every page a role reaches from its menu: no raw codes, None or English ----------------
+RAW = re.compile(r"__None|\bNone\b|\bcan_[a-z_]+\b|\bTrue\b|\bFalse\b|"
+                 r"\b(Search|Add Filter|Record Count|Actions|List|Edit|Delete|Show|Save|Back|"
+                 r"Login|Logout|Forbidden|Not Found|Yes|No|Field cannot)\b")
+
+
+def visible_text(html) -> str:
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    html = re.sub(r"<select\b[^>]*class=\"[^\"]*my_select2[^>]*>.*?</select>", " ", html,
+                  flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+@pytest.mark.parametrize("username", ["admin", "clerk1", "supervisor1", "executive", "finance"])
+def test_pages_of_the_menu_show_no_raw_values(browser, api, username):
+    customer_id = new_customer(api)
+    api("clerk1").post("/api/v1/transaction/", json={
+        "customer": customer_id, "date": "2026-03-02", "product": unique("产品"),
+        "amount": "160955.85", "collected": "0"})
+    b = browser(username)
+    home = b.text("/")
+    links = sorted(set(re.findall(r'href="(/[a-z_]+/(?:list/)?)"', home)))
+    assert links
+    checked = 0
+    for link in links:
+        r = b.get(link)
+        if r.status_code != 200:
+            continue
+        html = r.get_data(as_text=True)
+        found = RAW.search(visible_text(html))
+        assert not found, (username, link, found.group(0),
+                           visible_text(html)[max(0, found.start() - 80):found.end() + 80])
+        checked += 1
+        show = re.search(r'href="(/[a-z_]+/show/\d+)', html)
+        add = re.search(r'href="(/[a-z_]+/add)"', html)
+        for extra in [m.group(1) for m in (show, add) if m]:
+            page = visible_text(b.text(extra))
+            found = RAW.search(page)
+            assert not found, (username, extra, found.group(0),
+                               page[max(0, found.start() - 80):found.end() + 80])
+    assert checked >= 3, links

@@ -21,8 +21,9 @@ from flask_appbuilder.urltools import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from marshmallow.validate import OneOf
-from sqlalchemy import Boolean, Numeric, or_, select
+from sqlalchemy import Boolean, Date, DateTime, Numeric, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, HiddenField, SelectField
@@ -160,10 +161,14 @@ def display_formatters(model) -> dict:
     for column, choices in model.enums.items():
         if column == "status" and model.workflow is not None:
             choices = model.workflow.states
-        formatters[column] = lambda v, c=choices: c.get(v, v) if v is not None else ""
+        formatters[column] = lambda v, c=choices: nowrap(c.get(v, v)) if v is not None else ""
     for column in model.__table__.columns:
         if isinstance(column.type, Boolean):
             formatters[column.key] = yes_no
+        elif isinstance(column.type, DateTime):
+            formatters[column.key] = minutes
+        elif isinstance(column.type, Date) or column.key == "code":
+            formatters[column.key] = nowrap
         elif isinstance(column.type, Numeric) and column.key not in formatters:
             formatters[column.key] = percent if column.type.scale == 4 else amount
     for name in [*model.__table__.columns.keys(), *model.__mapper__.relationships.keys()]:
@@ -171,9 +176,19 @@ def display_formatters(model) -> dict:
     return formatters
 
 
+def nowrap(value):
+    """Codes, dates and states stay on one line in a list cell."""
+    return "" if value is None else Markup('<span class="nowrap">%s</span>') % value
+
+
+def minutes(value):
+    """A time to the minute (the seconds of a form's default are noise)."""
+    return "" if value is None else nowrap(f"{value:%Y-%m-%d %H:%M}")
+
+
 def amount(value):
     """Money and scores: thousands separators and 2 decimals; blank for None."""
-    return "" if value is None else f"{value:,.2f}"
+    return "" if value is None else nowrap(f"{value:,.2f}")
 
 
 def percent(value):

@@ -92,6 +92,9 @@ def build_matrix(appbuilder):
         for pv in by_view.get(name, []):
             if pv.permission.name != MENU:
                 row.api[pv.permission.name] = pv
+    for row in rows.values():  # steps in the order the workflow runs them
+        order_of = list(steps.get(row.name, {}))
+        row.steps.sort(key=lambda item: order_of.index(item[1].permission.name))
     menu_pvs = {pv.view_menu.name: pv for pv in pvs if pv.permission.name == MENU}
     return [r for r in rows.values() if not r.empty], menu_items, categories, menu_pvs
 
