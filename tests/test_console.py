@@ -3,7 +3,6 @@ permission matrix, 离职交接 links, names and labels a user of the console ex
 import re
 
 import pytest
-
 from sqlalchemy import func, select
 
 from app.models.customers import Customer, DevelopmentPlan

@@ -318,9 +318,11 @@ GRADE_FLOW = Workflow(
             "approved": _l("已批准"), "returned": _l("已退回")},
     steps=[
         step("declare", ("draft", "returned"), "declared", _l("申报评定"),
-             roles=("Clerk",), guard=_check_scores_for_declare),
-        step("review", "declared", "reviewed", _l("审核评定"), roles=("Supervisor",)),
+             roles=("Clerk",), help=_l("制度规定：销售科长申报"), guard=_check_scores_for_declare),
+        step("review", "declared", "reviewed", _l("审核评定"), roles=("Supervisor",),
+             help=_l("制度规定：销售部长审核")),
         step("approve", "reviewed", "approved", _l("批准评定"), roles=("Executive",),
+             help=_l("制度规定：总经理批准"),
              fields=("final_grade", "reason"), stamp="approved_on", guard=_check_final_grade,
              after=apply_grade),
         send_back(("declared", "reviewed")),
