@@ -175,7 +175,9 @@ FORMS = [
                                            "score_credit")]], None),
     ("departmentview", "admin", [("name", "text", lambda c: unique("部门"))], "name"),
     ("workdayoverrideview", "admin", [("date", "date", 14), ("note", "text", "调休")], "note"),
-    ("gradingruleview", "admin", [("name", "text", lambda c: unique("规则"))], "notes"),
+    # untick 启用: activating a rule would retire the rule the other tests grade with
+    ("gradingruleview", "admin", [("name", "text", lambda c: unique("规则")),
+                                  ("active", "tick", None)], "notes"),
 ]
 
 
