@@ -23,7 +23,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from marshmallow.validate import OneOf
-from sqlalchemy import Boolean, Date, DateTime, Numeric, or_, select
+from sqlalchemy import Boolean, Date, DateTime, Numeric, or_, select, table
+from sqlalchemy import column as sql_column
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 from wtforms import BooleanField, HiddenField, SelectField
@@ -50,7 +51,8 @@ from app.rows import (
     prepare_new_row,
     related_out_of_scope,
 )
-from app.scope import scope_clause
+from app.scope import COUNT_CAP, beyond_cap, scope_clause
+from app.search import _like_pattern, fts_name, trigram_searchable
 from app.security import FULL, READ
 from app.timeutil import today_cn
 from app.views.fields import SearchSelectField, search_columns
@@ -216,6 +218,8 @@ class _RegisterDeclarations:
             access = {role: tuple(dict.fromkeys(API_PERMISSIONS.get(p, p) for p in perms))
                       for role, perms in access.items()}
         cls.role_access = access
+        if model.sortable and "order_columns" not in cls.__dict__:
+            cls.order_columns = list(model.sortable)  # only sorts an index serves
         if cls.__dict__.get("class_permission_name") is None:
             cls.class_permission_name = model.__name__ + ("Api" if api else "")
 
@@ -386,7 +390,17 @@ class RegisterView(_RegisterDeclarations, ModelView):
         term = (request.args.get("q") or "").strip()
         query = select(target).where(scope_clause(target))
         if term:
-            query = query.where(or_(*(c.ilike(f"%{term}%") for c in search_columns(target))))
+            columns = search_columns(target)
+            query = query.where(or_(*(c.ilike(_like_pattern(term), escape="\\")
+                                      for c in columns)))
+            indexed = getattr(target, "search_index", ())
+            if self.datamodel.session.get_bind().dialect.name == "sqlite" and \
+                    trigram_searchable(term) and all(c.key in indexed for c in columns):
+                # the FTS5 trigram index narrows the rows first (app.search)
+                fts = table(fts_name(target.__tablename__), sql_column("rowid"),
+                            *(sql_column(c.key) for c in columns))
+                query = query.where(target.id.in_(select(fts.c.rowid).where(
+                    or_(*(fts.c[c.key].like(f"%{term}%") for c in columns)))))
         order = search_columns(target)[-1] if "name" not in target.__table__.columns \
             else target.name
         rows = self.datamodel.session.scalars(query.order_by(order).limit(20)).all()
@@ -637,6 +651,19 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
             return super().delete_headless(pk)
         except RowRejected as e:
             return self._rejected(e)
+
+    def get_list_headless(self, **kwargs):
+        args = kwargs.get("rison", {})
+        page, page_size = self._handle_page_args(args)
+        if beyond_cap(page, page_size):
+            return self.response_400(message=_(
+                "列表最多翻到第 %(n)s 条，请增加筛选条件，或用导出取得全部记录",
+                n=f"{COUNT_CAP:,}"))
+        return super().get_list_headless(**kwargs)
+
+    def pre_get_list(self, data):
+        """A capped count says so: `count_capped` true means "more than 10,000"."""
+        data["count_capped"] = bool(getattr(data.get("count"), "capped", False))
 
     def pre_get(self, data):
         """Add the workflow history to a row's GET answer."""
