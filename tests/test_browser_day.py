@@ -167,12 +167,14 @@ FORMS = [
                                           ("measure", "text", "加强培训"),
                                           ("responsible", "text", "王明"),
                                           ("due_date", "date", 1)], "result"),
-    ("gradeevaluationview", "clerk1", [("customer", "customer", lambda c: c["customer"]),
-                                       ("year", "text", "2026"),
+    # the customer last: choosing it asks for suggested scores, which fill empty fields only
+    ("gradeevaluationview", "clerk1", [("year", "text", "2026"),
                                        *[(f, "text", "80") for f in (
                                            "score_sales", "score_price", "score_payment",
                                            "score_cooperation", "score_potential",
-                                           "score_credit")]], None),
+                                           "score_credit")],
+                                       ("customer", "customer", lambda c: c["customer"])],
+     None),
     ("departmentview", "admin", [("name", "text", lambda c: unique("部门"))], "name"),
     ("workdayoverrideview", "admin", [("date", "date", 14), ("note", "text", "调休")], "note"),
     # untick 启用: activating a rule would retire the rule the other tests grade with
