@@ -57,6 +57,11 @@ RATELIMIT_HEADERS_ENABLED = True
 FAB_SECURITY_MANAGER_CLASS = "app.security.ConsoleSecurityManager"
 FAB_ADD_SECURITY_API = False
 FAB_API_SWAGGER_UI = False
+# Roles are edited in 权限矩阵 (app/views/roles_matrix.py); FAB's raw permission,
+# view-menu and permission-on-view lists stay out of the menu.
+FAB_ADD_SECURITY_PERMISSION_VIEW = False
+FAB_ADD_SECURITY_VIEW_MENU_VIEW = False
+FAB_ADD_SECURITY_PERMISSION_VIEWS_VIEW = False
 # Tables come from migrations and permissions from `flask init-roles`:
 # app servers never write schema or permissions when they start.
 FAB_CREATE_DB = False

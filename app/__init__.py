@@ -30,6 +30,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_guards(app, db)
     with app.app_context():
         appbuilder.init_app(app, db.session)
+        from app.form_messages import install as install_form_messages
+        install_form_messages()
         from app.views import register_views
         register_views(appbuilder)
         from app.security_labels import collect_labels

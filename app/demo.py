@@ -19,6 +19,21 @@ USERS = [
 ]
 
 
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "慕容", "司徒",
+                     "夏侯", "尉迟", "长孙", "宇文", "公孙", "轩辕", "端木", "独孤", "南宫")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """姓 and 名 of a Chinese name: 王明 → (王, 明), 欧阳娜娜 → (欧阳, 娜娜). A name of four
+    or more characters without a compound surname (a title such as 系统管理员) has no 姓."""
+    name = (name or "").strip()
+    if name.startswith(COMPOUND_SURNAMES) and len(name) > 2:
+        return name[:2], name[2:]
+    if len(name) <= 1 or len(name) >= 4 or name.isascii():
+        return "", name
+    return name[0], name[1:]
+
+
 def ensure_department(session, name, parent_name, owner):
     dept = session.scalar(select(Department).where(Department.name == name))
     if dept is None:
@@ -34,8 +49,13 @@ def ensure_user(appbuilder, username, name, role_name, department_name, password
     sm, session = appbuilder.sm, appbuilder.session
     user = sm.find_user(username=username)
     if user is not None:
+        last, first = split_name(name)
+        if user.last_name + user.first_name == name and (user.last_name, user.first_name) != \
+                (last, first):  # split by an earlier version (系 / 统管理员)
+            user.last_name, user.first_name = last, first
+            session.commit()
         return user, False
-    last, first = (name[0], name[1:]) if len(name) > 1 else (name, name)
+    last, first = split_name(name)
     user = sm.add_user(username, first, last, email or f"{username}@example.com",
                        sm.find_role(role_name), password=password)
     if user is None or user is False:

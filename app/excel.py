@@ -53,11 +53,13 @@ XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.she
 # Read at call time, so tests can monkeypatch a small value.
 MAX_DATA_ROWS = 1_048_575
 
-KINDS = frozenset({"text", "int", "decimal", "money", "date", "datetime", "bool", "enum"})
+KINDS = frozenset({"text", "int", "decimal", "money", "percent", "date", "datetime", "bool",
+                   "enum"})
 BOOL_LABELS: Mapping[Any, str] = {True: "是", False: "否"}
 NUMBER_FORMATS = {
     "decimal": "#,##0.00",
     "money": "#,##0.00",
+    "percent": "0.00%",
     "date": "yyyy-mm-dd",
     "datetime": "yyyy-mm-dd hh:mm",
 }
@@ -130,6 +132,8 @@ class XlsxColumn:
             return self.label_for(value)
         if kind in ("decimal", "money") and isinstance(value, (int, float, Decimal)):
             return f"{value:,.2f}"
+        if kind == "percent" and isinstance(value, (int, float, Decimal)):
+            return f"{float(value) * 100:.2f}%"
         if kind == "date" and isinstance(value, date):
             return f"{value:%Y-%m-%d}"
         if kind == "datetime" and isinstance(value, datetime):
@@ -159,7 +163,7 @@ def _cell_writer(column: XlsxColumn, fmt: Format | None) -> CellWriter:
     """A writer for one column; values of an unexpected type are written as text."""
     kind = column.kind
 
-    if kind in ("int", "decimal", "money"):
+    if kind in ("int", "decimal", "money", "percent"):
 
         def write_number(ws: Worksheet, row: int, col: int, value: Any) -> None:
             if value is None:

@@ -52,7 +52,8 @@ def _kind(sql_type) -> str:
     if isinstance(sql_type, Date):
         return "date"
     if isinstance(sql_type, Numeric):
-        return "money" if getattr(sql_type, "scale", None) == 2 else "decimal"
+        scale = getattr(sql_type, "scale", None)
+        return "money" if scale == 2 else "percent" if scale == 4 else "decimal"
     if isinstance(sql_type, Integer):
         return "int"
     return "text"

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from flask import current_app, flash, g, has_request_context, jsonify, redirect, request, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
-from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget
+from flask_appbuilder.fieldwidgets import BS3PasswordFieldWidget, BS3TextFieldWidget
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.forms import ResetPasswordForm
 from flask_appbuilder.security.sqla.manager import SecurityManager
@@ -21,17 +21,22 @@ from flask_appbuilder.security.views import (
     UserInfoEditView,
 )
 from flask_appbuilder.validators import PasswordComplexityValidator
+from flask_appbuilder.widgets import ListWidget
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 from werkzeug.exceptions import BadRequest
-from wtforms import PasswordField
-from wtforms.validators import DataRequired, EqualTo
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app import audit, lockout
 from app.models.org import ConsoleUser
 from app.passwords import password_problem, password_rule
 from app.sessions import end_sessions, session_is_current, token_is_current
+
+
+def blank_if_none(value):
+    return "" if value is None else value
 
 ROLES = ("Admin", "Clerk", "Supervisor", "Executive", "Finance")
 ROLE_LABELS = {
@@ -94,20 +99,45 @@ class ConsoleAuthDBView(AuthDBView):
                                                self.appbuilder.get_url_for_index))
 
 
+class UserListWidget(ListWidget):
+    """FAB's list with a 离职交接 button on each row for admins who may hand over."""
+
+    template = "user_list_widget.html"
+
+    def __init__(self, **kwargs):
+        kwargs["can_handover"] = current_app.appbuilder.sm.has_access("can_form", "Handover")
+        super().__init__(**kwargs)
+
+
+NAME_FIELDS = {
+    # 姓 may be empty (a title such as 系统管理员 has none); 名 is required.
+    "last_name": StringField(_l("姓"), validators=[Optional(), Length(max=64)],
+                             widget=BS3TextFieldWidget()),
+    "first_name": StringField(_l("名"), validators=[DataRequired(), Length(max=64)],
+                              widget=BS3TextFieldWidget()),
+}
+
+
 class ConsoleUserDBModelView(UserDBModelView):
-    add_form_extra_fields = password_fields(_l("Please rewrite the user's password to confirm"))
-    label_columns = {**UserDBModelView.label_columns, "department": _l("部门")}
-    list_columns = ["first_name", "last_name", "username", "department", "active", "roles"]
-    add_columns = ["first_name", "last_name", "username", "active", "email", "department",
+    label_columns = {**UserDBModelView.label_columns, "department": _l("部门"),
+                     "last_name": _l("姓"), "first_name": _l("名"), "get_full_name": _l("姓名"),
+                     "login_count": _l("登录次数"), "fail_login_count": _l("登录失败次数")}
+    list_columns = ["get_full_name", "username", "department", "active", "roles"]
+    list_widget = UserListWidget
+    show_template = "user_show.html"
+    add_columns = ["last_name", "first_name", "username", "active", "email", "department",
                    "roles", "password", "conf_password"]
-    edit_columns = ["first_name", "last_name", "username", "active", "email", "department",
+    edit_columns = ["last_name", "first_name", "username", "active", "email", "department",
                     "roles"]
-    search_columns = ["first_name", "last_name", "username", "email", "department",
+    add_form_extra_fields = {
+        **password_fields(_l("Please rewrite the user's password to confirm")), **NAME_FIELDS}
+    edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **NAME_FIELDS}
+    search_columns = ["last_name", "first_name", "username", "email", "department",
                       "active", "roles", "last_login"]
     show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "department", "roles",
                                       "login_count"]}),
-        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"],
+        (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"],
                                "expanded": True}),
         (_l("Audit Info"), {"fields": ["last_login", "fail_login_count", "created_on",
                                        "created_by", "changed_on", "changed_by"],
@@ -115,11 +145,14 @@ class ConsoleUserDBModelView(UserDBModelView):
     ]
     user_show_fieldsets = [
         (_l("User info"), {"fields": ["username", "active", "department", "roles"]}),
-        (_l("Personal Info"), {"fields": ["first_name", "last_name", "email"],
+        (_l("Personal Info"), {"fields": ["last_name", "first_name", "email"],
                                "expanded": True}),
     ]
 
     formatters_columns = {
+        **{column: blank_if_none for column in (
+            "login_count", "fail_login_count", "last_login", "created_on", "created_by",
+            "changed_on", "changed_by", "email", "department", "last_name")},
         "active": lambda v: _("是") if v else _("否"),
         "roles": lambda roles: "、".join(str(ROLE_LABELS.get(r.name, r.name)) for r in roles),
     }
@@ -136,6 +169,11 @@ class ConsoleUserDBModelView(UserDBModelView):
         session.commit()
         flash(_("%(user)s 的登录锁定已解除", user=item.username), "success")
         return redirect(url_for(f"{self.endpoint}.show", pk=item.id))
+
+    def render_template(self, template, **kwargs):
+        if template == self.show_template:
+            kwargs["can_handover"] = self.appbuilder.sm.has_access("can_form", "Handover")
+        return super().render_template(template, **kwargs)
 
 
 class ConsoleUserInfoEditView(UserInfoEditView):

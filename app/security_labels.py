@@ -9,6 +9,7 @@ with labels collected from the registered views (`collect_labels`).
 from flask_appbuilder.security.sqla.models import PermissionView, Role
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from app.security import ROLE_LABELS
 
@@ -23,6 +24,7 @@ ACTION_LABELS = {
     "resetpasswords": _l("重置密码"), "userinfoedit": _l("编辑本人信息"),
     "can_escalate": _l("上报集团"), "can_create_year": _l("生成本年度评定表"),
     "can_status": _l("查看进度"), "can_form": _l("打开表单"), "handover": _l("离职交接"),
+    "copyrole": _l("复制角色"), "can_matrix": _l("查看与修改"),
 }
 SECURITY_VIEW_LABELS = {
     "ResetMyPasswordView": _l("修改本人密码"), "ResetPasswordView": _l("重置密码"),
@@ -31,6 +33,9 @@ SECURITY_VIEW_LABELS = {
     "ViewMenuModelView": _l("视图与菜单"), "PermissionModelView": _l("权限名"),
     "GroupModelView": _l("用户组"), "LocaleView": _l("语言"), "ExportJob": _l("后台导出"),
     "ExportJobApi": _l("后台导出（接口）"), "Handover": _l("离职交接"),
+    "ConsoleUserDBModelView": _l("用户"), "ConsoleUserInfoEditView": _l("个人信息"),
+    "UserGroupModelView": _l("用户组"), "MenuApi": _l("菜单（接口）"),
+    "PermissionMatrix": _l("权限矩阵"),
 }
 _view_labels: dict = {name: (label, False) for name, label in SECURITY_VIEW_LABELS.items()}
 _step_labels: dict = {}
@@ -41,7 +46,7 @@ def collect_labels(appbuilder) -> None:
     for view in appbuilder.baseviews:
         model = getattr(getattr(view, "datamodel", None), "obj", None)
         label = getattr(model, "label", None)
-        if label is not None:
+        if isinstance(label, (str, LazyString)):  # not a column called label (FAB's Group)
             is_api = view.class_permission_name.endswith("Api")
             _view_labels[view.class_permission_name] = (label, is_api)
         flow = getattr(model, "workflow", None)
@@ -54,6 +59,12 @@ def collect_labels(appbuilder) -> None:
             if child.baseview is not None:
                 _view_labels.setdefault(child.baseview.class_permission_name,
                                         (child.label or child.name, False))
+
+
+def view_label(view: str) -> str:
+    """A view or register in the reader's language (its API marked 接口)."""
+    label, is_api = _view_labels.get(view, (view, False))
+    return _("%(register)s（接口）", register=label) if is_api else str(label)
 
 
 def permission_label(permission: str, view: str) -> str:

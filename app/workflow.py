@@ -50,6 +50,7 @@ class Step:
     stamp: str | None = None  # a datetime column set to now when the step runs
     guard: Callable | None = None  # guard(obj, actor, can) raises a TransitionError
     after: Callable | None = None  # after(obj, actor, session) in the same transaction
+    help: object = None  # who runs it by the policy (a job title), shown as the button's tip
 
     def starts_from(self, state: str) -> bool:
         return ANY in self.sources or state in self.sources

@@ -150,7 +150,7 @@ def test_role_screens_name_permissions_in_chinese(browser, app):
     with app.app_context():
         clerk_role = app.appbuilder.sm.find_role("Supervisor").id
     html = browser("admin").text(f"/roles/edit/{clerk_role}")
-    assert "审核（客户主管） · 大客户开发计划 [can_review]" in html
+    assert "审核计划 · 大客户开发计划 [can_review]" in html
     assert "导出 Excel · 客户档案 [can_export_xlsx]" in html
 
 

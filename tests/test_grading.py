@@ -495,7 +495,7 @@ def test_web_approval_with_final_grade_from_the_show_page(browser, api, session)
     r = b.post(f"/gradeevaluationview/action/approve/{pk}",
                {"final_grade": "B", "reason": "回款改善", "comment": "同意"},
                follow_redirects=True)
-    assert "已批准（总经理）" in flashes(r.get_data(as_text=True))
+    assert "已批准评定" in flashes(r.get_data(as_text=True))
     assert reread(session, Customer, customer_id).grade == "B"
     assert reread(session, GradeEvaluation, pk).proposed_grade == "C"
 

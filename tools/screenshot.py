@@ -12,15 +12,32 @@ from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 
-def driver() -> webdriver.Chrome:
+def driver(width=1440, height=1000, download_dir=None) -> webdriver.Chrome:
     options = webdriver.ChromeOptions()
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                 "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1400,1000"):
+                "--disable-component-update", "--disable-sync",
+                f"--window-size={width},{height}"):
         options.add_argument(arg)
     options.binary_location = "/usr/bin/chromium"
+    # every request the page makes, so tests can assert none leaves 127.0.0.1
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    if download_dir:
+        options.add_experimental_option("prefs", {
+            "download.default_directory": download_dir, "download.prompt_for_download": False})
     return webdriver.Chrome(service=webdriver.ChromeService("/usr/bin/chromedriver"),
                             options=options)
+
+
+def requested_urls(browser) -> list[str]:
+    """URLs the browser requested since the last call (Chrome's performance log)."""
+    import json
+    urls = []
+    for entry in browser.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
 
 
 def login(browser, base, user, password="Demo@2026"):

@@ -83,6 +83,6 @@ def calendar_warning(today: date | None = None) -> str | None:
     if not years:
         return None
     from flask_babel import gettext as _
-    return _("日历数据缺少 %(years)s 年的国务院节假日安排：该年只按周末计算工作日。"
-             "请在“工作日调整”中录入该年的法定节假日与调休上班日，或升级 holidays 包。",
+    return _("日历中还没有 %(years)s 年的法定节假日安排，这一年暂按周末计算工作日。"
+             "国务院公布该年安排后，请在“工作日调整”中录入该年的节假日与调休上班日。",
              years="、".join(str(y) for y in years))

@@ -162,8 +162,10 @@ PLAN_FLOW = Workflow(
             "approved": _l("已批准"), "returned": _l("已退回"), "rejected": _l("已否决")},
     steps=[
         step("submit", ("draft", "returned"), "submitted", _l("提交"), roles=("Clerk",)),
-        step("review", "submitted", "reviewed", _l("审核（客户主管）"), roles=("Supervisor",)),
-        step("approve", "reviewed", "approved", _l("批准（营销经理）"), roles=("Executive",)),
+        step("review", "submitted", "reviewed", _l("审核计划"), roles=("Supervisor",),
+             help=_l("制度规定：客户主管审核")),
+        step("approve", "reviewed", "approved", _l("批准计划"), roles=("Executive",),
+             help=_l("制度规定：营销经理批准")),
         send_back(("submitted", "reviewed")),
         reject(("submitted", "reviewed")),
     ],

@@ -7,6 +7,7 @@ from app.views import grading as grad
 from app.views.audit import AuditLogApi, AuditLogView
 from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
+from app.views.roles_matrix import PermissionMatrixView
 from app.views.users import HandoverView
 
 CUSTOMERS = ("Customers", _l("客户管理"), "fa-address-book")
@@ -48,6 +49,8 @@ def register_views(appbuilder) -> None:
     for api in (cust.CustomerApi, cust.ContactApi, cust.TransactionApi,
                 cust.DevelopmentPlanApi, cust.ArchiveLoanApi, DepartmentApi):
         appbuilder.add_api(api)
+    appbuilder.add_view(PermissionMatrixView, "Permission matrix", label=_l("权限矩阵"),
+                        icon="fa-th", category="Security")
     appbuilder.add_view_no_menu(HandoverView)
     appbuilder.add_view_no_menu(ExportJobView)
     appbuilder.add_api(ExportJobApi)

@@ -7,20 +7,28 @@ rule, stale-form detection, Chinese validation messages, and the §8 API extras.
 """
 import tempfile
 
-from flask import abort, current_app, flash, g, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import get_list_schema, rison, safe
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.sqla.interface import DatabaseException
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
-from flask_appbuilder.urltools import get_filter_args, get_order_args
+from flask_appbuilder.urltools import (
+    get_filter_args,
+    get_order_args,
+    get_page_args,
+    get_page_size_args,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from marshmallow import ValidationError, fields
 from marshmallow.validate import OneOf
-from sqlalchemy import Boolean, DateTime
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy import Boolean, Date, DateTime, Numeric, or_, select, table
+from sqlalchemy import column as sql_column
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, HiddenField, SelectField
 from wtforms.validators import DataRequired, Optional
@@ -49,9 +57,11 @@ from app.rows import (
     prepare_new_row,
     related_out_of_scope,
 )
-from app.scope import COUNT_CAP, beyond_cap
+from app.scope import COUNT_CAP, beyond_cap, scope_clause
+from app.search import _like_pattern, fts_name, trigram_searchable
 from app.security import FULL, READ
 from app.timeutil import today_cn
+from app.views.fields import SearchSelectField, search_columns
 from app.widgets import datetime_field
 from app.workflow import TransitionError, available, fire, history
 
@@ -130,11 +140,12 @@ def enum_form_fields(model, labels: dict, columns) -> dict:
     for column, choices in model.enums.items():
         if column not in (columns or ()) or (column == "status" and model.workflow is not None):
             continue
-        nullable = model.__table__.c[column].nullable
-        options = list(choices.items())
+        col = model.__table__.c[column]
+        default = col.default.arg if col.default is not None and col.default.is_scalar else None
+        # A required choice without a declared default starts empty: the user picks it.
         fields[column] = SelectField(
-            labels.get(column, column), choices=([("", "—")] if nullable else []) + options,
-            validators=[Optional() if nullable else DataRequired()])
+            labels.get(column, column), choices=[("", "—"), *choices.items()],
+            default=default, validators=[Optional() if col.nullable else DataRequired()])
     return fields
 
 
@@ -158,18 +169,62 @@ def datetime_form_fields(model, labels: dict, descriptions: dict, columns,
             if isinstance(column.type, DateTime) and column.key in (columns or ())}
 
 
+def search_select_fields(model, labels: dict, columns, view_name: str) -> dict:
+    """Related registers (a customer, a complaint …) searched as you type, starting empty."""
+    fields = {}
+    mapper = sa_inspect(model)
+    for name in columns or ():
+        rel = mapper.relationships.get(name)
+        if rel is None or rel.uselist:
+            continue
+        target = rel.mapper.class_
+        if getattr(target, "row_scope", None) != OWNED or not search_columns(target):
+            continue
+        nullable = all(c.nullable for c in rel.local_columns)
+        fields[name] = SearchSelectField(
+            labels.get(name, name), validators=[Optional() if nullable else DataRequired()],
+            model=target, view_name=view_name)
+    return fields
+
+
 def display_formatters(model) -> dict:
     formatters = {}
     for column, choices in model.enums.items():
         if column == "status" and model.workflow is not None:
             choices = model.workflow.states
-        formatters[column] = lambda v, c=choices: c.get(v, v) if v is not None else ""
+        formatters[column] = lambda v, c=choices: nowrap(c.get(v, v)) if v is not None else ""
     for column in model.__table__.columns:
         if isinstance(column.type, Boolean):
             formatters[column.key] = yes_no
+        elif isinstance(column.type, DateTime):
+            formatters[column.key] = minutes
+        elif isinstance(column.type, Date) or column.key == "code":
+            formatters[column.key] = nowrap
+        elif isinstance(column.type, Numeric) and column.key not in formatters:
+            formatters[column.key] = percent if column.type.scale == 4 else amount
     for name in [*model.__table__.columns.keys(), *model.__mapper__.relationships.keys()]:
         formatters.setdefault(name, blank_if_none)
     return formatters
+
+
+def nowrap(value):
+    """Codes, dates and states stay on one line in a list cell."""
+    return "" if value is None else Markup('<span class="nowrap">%s</span>') % value
+
+
+def minutes(value):
+    """A time to the minute (the seconds of a form's default are noise)."""
+    return "" if value is None else nowrap(f"{value:%Y-%m-%d %H:%M}")
+
+
+def amount(value):
+    """Money and scores: thousands separators and 2 decimals; blank for None."""
+    return "" if value is None else nowrap(f"{value:,.2f}")
+
+
+def percent(value):
+    """Shares (fractions 0–1) as percentages: 0.7500 → 75%."""
+    return "" if value is None else f"{float(value) * 100:.4g}%"
 
 
 def blank_if_none(value):
@@ -230,6 +285,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
         cls.add_form_extra_fields = {
             **datetime_form_fields(model, cls.label_columns, descriptions,
                                    cls.__dict__.get("add_columns")),
+            **search_select_fields(model, cls.label_columns, cls.__dict__.get("add_columns"),
+                                   cls.__name__),
             **checkbox_fields(model, cls.label_columns, descriptions,
                               cls.__dict__.get("add_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
@@ -242,6 +299,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
             "expected_version": HiddenField(),
             **datetime_form_fields(model, cls.label_columns, descriptions,
                                    cls.__dict__.get("edit_columns")),
+            **search_select_fields(model, cls.label_columns, cls.__dict__.get("edit_columns"),
+                                   cls.__name__),
             **checkbox_fields(model, cls.label_columns, descriptions,
                               cls.__dict__.get("edit_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("edit_columns")),
@@ -281,6 +340,81 @@ class RegisterView(_RegisterDeclarations, ModelView):
         exclude_cols = [*(exclude_cols or []), "expected_version"]
         return super()._get_edit_widget(form=form, exclude_cols=exclude_cols, widgets=widgets)
 
+    def _reject_on_form(self, form, e: RowRejected):
+        """A rule refused the row: discard what populate_obj changed and show the message
+        beside its field (or above the form), keeping what the user typed."""
+        self.datamodel.session.rollback()
+        field = form._fields.get(e.field) if e.field else None
+        if field is not None:
+            field.errors = [*field.errors, e.message]
+        else:
+            flash(e.message, "danger")
+
+    def _add(self):
+        """FAB's _add, except that a refused row stays on the form with its input."""
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        form = self.add_form.refresh()
+        if request.method == "POST":
+            self._fill_form_exclude_cols(exclude_cols, form)
+            if form.validate():
+                self.process_form(form, True)
+                item = self.datamodel.obj()
+                try:
+                    form.populate_obj(item)
+                    self.pre_add(item)
+                except RowRejected as e:
+                    self._reject_on_form(form, e)
+                    return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+                try:
+                    self.datamodel.add(item)
+                except SQLAlchemyError:
+                    flash(self.database_error_message, "danger")
+                    return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+                self.post_add(item)
+                flash(self.add_row_message, "success")
+                return None
+        else:
+            self.update_redirect()
+        return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def _edit(self, pk):
+        """FAB's _edit, except that a refused change stays on the form with its input."""
+        if request.method != "POST":
+            return super()._edit(pk)
+        get_filter_args(self._filters, disallow_if_not_in_search=False)
+        exclude_cols = self._filters.get_relation_cols()
+        item = self.datamodel.get(pk, self._base_filters)
+        if not item:
+            abort(404)
+        pk = self.datamodel.get_pk_value(item)
+        form = self.edit_form.refresh(request.form)
+        self._fill_form_exclude_cols(exclude_cols, form)
+        form._id = pk
+        if form.validate():
+            self.process_form(form, False)
+            try:
+                form.populate_obj(item)
+                self.pre_update(item)
+            except RowRejected as e:
+                self._reject_on_form(form, e)
+                return self._edit_widgets(item, form, exclude_cols)
+            try:
+                self.datamodel.edit(item)
+            except (SQLAlchemyError, DatabaseException):
+                flash(self.database_error_message, "danger")
+                return self._edit_widgets(item, form, exclude_cols)
+            self.post_update(item)
+            flash(self.edit_row_message, "success")
+            return None
+        return self._edit_widgets(item, form, exclude_cols)
+
+    def _edit_widgets(self, item, form, exclude_cols):
+        widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
+        return self._get_related_views_widgets(
+            item, filters={}, orders=get_order_args(), pages=get_page_args(),
+            page_sizes=get_page_size_args(), widgets=widgets)
+
     def prefill_form(self, form, pk):
         item = self.datamodel.get(pk, self._base_filters)
         if item is not None:
@@ -292,6 +426,37 @@ class RegisterView(_RegisterDeclarations, ModelView):
         if expected not in (None, "") and str(expected).strip() != str(item.version):
             raise RowRejected(_("该记录已被他人修改，请刷新后重新编辑"))
         self._validate(item)
+
+    @expose("/search_related/<column>")
+    @has_access
+    @permission_name("list")
+    def search_related(self, column):
+        """Select2 ajax: up to 20 rows of a related register in the viewer's scope whose
+        code or name contains what was typed."""
+        field = (self.add_form_extra_fields or {}).get(column) or \
+            (self.edit_form_extra_fields or {}).get(column)
+        kwargs = getattr(field, "kwargs", {}) if field is not None else {}
+        target = kwargs.get("model")
+        if target is None:
+            abort(404)
+        term = (request.args.get("q") or "").strip()
+        query = select(target).where(scope_clause(target))
+        if term:
+            columns = search_columns(target)
+            query = query.where(or_(*(c.ilike(_like_pattern(term), escape="\\")
+                                      for c in columns)))
+            indexed = getattr(target, "search_index", ())
+            if self.datamodel.session.get_bind().dialect.name == "sqlite" and \
+                    trigram_searchable(term) and all(c.key in indexed for c in columns):
+                # the FTS5 trigram index narrows the rows first (app.search)
+                fts = table(fts_name(target.__tablename__), sql_column("rowid"),
+                            *(sql_column(c.key) for c in columns))
+                query = query.where(target.id.in_(select(fts.c.rowid).where(
+                    or_(*(fts.c[c.key].like(f"%{term}%") for c in columns)))))
+        order = search_columns(target)[-1] if "name" not in target.__table__.columns \
+            else target.name
+        rows = self.datamodel.session.scalars(query.order_by(order).limit(20)).all()
+        return jsonify(results=[{"id": r.id, "text": str(r)} for r in rows])
 
     # --- 导出 Excel -----------------------------------------------------------
     @expose("/export_xlsx/")
@@ -372,8 +537,13 @@ class RegisterView(_RegisterDeclarations, ModelView):
         kwargs.setdefault("view_permission", self.class_permission_name)
         kwargs.setdefault("import_enabled", getattr(self, "import_spec", None) is not None)
         pk = kwargs.get("pk")
+        kwargs.setdefault("inline_steps", ())
         if template == self.show_template and pk is not None:
             item = self.datamodel.get(pk, self._base_filters)
+            may_edit = item is not None and "can_edit" in self.base_permissions and \
+                self.appbuilder.sm.has_access("can_edit", self.class_permission_name) and \
+                edit_refusal(item, g.user) is None
+            kwargs["edit_url"] = url_for(f"{self.endpoint}.edit", pk=pk) if may_edit else None
             if item is not None and item.workflow is not None:
                 kwargs["workflow"] = item.workflow
                 kwargs["row_state"] = item.workflow.state_label(item.status)

@@ -42,7 +42,9 @@ def _warn_calendar(appbuilder) -> None:
     """Admins are told when this or next year is not in the holidays package."""
     message = calendar_warning()
     if message and _is_admin_of_calendar(appbuilder):
-        flash(message, "warning")
+        link = Markup(' <a href="%s">%s</a>') % (url_for("WorkdayOverrideView.list"),
+                                                 _("录入工作日调整"))
+        flash(escape(message) + link, "warning")
 
 
 def _overdue_marks(marks) -> Markup:
@@ -206,6 +208,8 @@ class ComplaintView(_ComplaintActions, RegisterView):
             item = self.datamodel.get(pk, self._base_filters)
             if item is not None:
                 kwargs["complaint"] = item
+                # these steps need their own fields: only in the 投诉处理 panel below
+                kwargs["inline_steps"] = ("resolve", "follow_up", "escalate")
                 kwargs["can_raise_measure"] = self.appbuilder.sm.has_access(
                     "can_add", "ImprovementMeasure")
         return super().render_template(template, **kwargs)

@@ -23,6 +23,7 @@ from wtforms.validators import DataRequired, Optional
 
 from app import grading
 from app.errors import RowRejected
+from app.export import export_filename
 from app.models.customers import CUSTOMER_TYPES, Customer, Transaction
 from app.models.grading import (
     SCORE_FIELDS,
@@ -354,7 +355,9 @@ def pareto_chart(rows, width=760, height=260) -> dict | None:
         h = plot_h * r["share"] / top_share
         bars.append({"x": left + i * step + step * 0.1, "y": top + plot_h - h,
                      "w": step * 0.8, "h": h, "cls": r["abc_class"], "title":
-                     f"{r['name']}：{r['share'] * 100:.1f}%（累计 {r['cumulative_share'] * 100:.1f}%）"})
+                     _("%(name)s：%(share)s（累计 %(cumulative)s）", name=r["name"],
+                       share=f"{r['share'] * 100:.1f}%",
+                       cumulative=f"{r['cumulative_share'] * 100:.1f}%")})
         points.append(f"{left + i * step + step / 2:.1f},"
                       f"{top + plot_h * (1 - r['cumulative_share']):.1f}")
     return {"width": width, "height": height, "bars": bars, "line": " ".join(points),
@@ -409,13 +412,13 @@ class AbcAnalysisView(BaseView):
                                  {k: str(v) for k, v in CUSTOMER_TYPES.items()})]
                      if by_type else []),
                    XlsxColumn("amount", _("销售额（元）"), "money"),
-                   XlsxColumn("share", _("占比"), "decimal"),
-                   XlsxColumn("cumulative_share", _("累计占比"), "decimal"),
+                   XlsxColumn("share", _("占比"), "percent"),
+                   XlsxColumn("cumulative_share", _("累计占比"), "percent"),
                    XlsxColumn("abc_class", _("ABC 类别"))]
         data = [{**r, "amount": float(r["amount"])} for r in rows]
         buffer = io.BytesIO()
         write_list(buffer, _("%(year)s 年度 ABC 分析", year=year), columns, data)
-        filename = f"abc-{year}{'-by-type' if by_type else ''}.xlsx"
+        filename = export_filename(_("ABC 分析"), today_cn())
         buffer.seek(0)
         return send_file(buffer, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=filename)

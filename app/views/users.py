@@ -39,8 +39,15 @@ class HandoverView(BaseView):
             .order_by(ConsoleUser.username)).all()
         if request.method == "POST":
             successor = session.get(ConsoleUser, request.form.get("successor", type=int) or 0)
+            counts = rows_to_move(session, leaver)
             if successor is None or successor.id == leaver.id or not successor.active:
                 flash(_("请选择一位在职的接手人"), "danger")
+            elif request.form.get("confirm") != "1":
+                # first the confirmation, naming what will move, then the handover itself
+                return self.render_template("handover.html", leaver=leaver,
+                                            candidates=candidates, counts=counts,
+                                            successor=successor,
+                                            total=sum(n for _label, n in counts))
             else:
                 moved = hand_over(session, leaver, successor)
                 flash(_("%(leaver)s 已停用，%(n)d 条记录已交给 %(successor)s",

@@ -1,0 +1,64 @@
+"""Form fields shared by the register views.
+
+SearchSelectField: a related row (e.g. the customer of a contact) chosen by typing a few
+letters of its name or code (Select2 ajax against the view's /search_related/<column>),
+instead of a dropdown listing every row; it starts empty, and an id the user may not
+see is refused like one that does not exist.
+"""
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
+from wtforms import Field
+from wtforms.validators import StopValidation
+from wtforms.widgets import html_params
+
+from app.scope import in_scope
+
+SEARCH_COLUMNS = ("code", "name", "title", "objective", "document")
+
+
+def search_columns(model) -> list:
+    return [getattr(model, c) for c in SEARCH_COLUMNS if c in model.__table__.columns]
+
+
+class SearchSelectWidget:
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        kwargs.pop("required", None)  # Select2 hides the <select>: the browser cannot focus it
+        current = field.data
+        options = '<option value=""></option>'
+        if current is not None:
+            options += f'<option value="{current.id}" selected>{escape(str(current))}</option>'
+        url = url_for(f"{field.view_name}.search_related", column=field.short_name)
+        attrs = html_params(name=field.name, **{
+            "class": "form-control console-search-select", "data-url": url,
+            "data-placeholder": _("输入名称或编号搜索"), "style": "width: 100%"}, **kwargs)
+        return Markup(f"<select {attrs}>{options}</select>")
+
+
+class SearchSelectField(Field):
+    widget = SearchSelectWidget()
+
+    def __init__(self, label=None, validators=None, model=None, view_name=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.model, self.view_name, self.raw, self._invalid = model, view_name, "", False
+
+    def _value(self):
+        return "" if self.data is None else str(self.data.id)
+
+    def process_formdata(self, valuelist):
+        self.raw = (valuelist[0] if valuelist else "") or ""
+        self.data, self._invalid = None, False
+        if self.raw in ("", "__None"):
+            return
+        obj = None
+        if self.raw.isdigit():
+            obj = current_app.appbuilder.session.get(self.model, int(self.raw))
+        if obj is None or not in_scope(obj):
+            self._invalid = True
+        else:
+            self.data = obj
+
+    def pre_validate(self, form):
+        if self._invalid:
+            raise StopValidation(self.gettext("Not a valid choice"))
