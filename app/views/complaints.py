@@ -16,6 +16,7 @@ from wtforms.validators import Optional
 from app.models.calendar import WorkdayOverride, calendar_warning
 from app.models.complaints import (
     CATEGORIES,
+    DUE_STEPS,
     Complaint,
     ImprovementMeasure,
     month_bounds,
@@ -127,28 +128,32 @@ class ImprovementMeasureApi(RegisterApi):
 
 # --- 客户投诉登记表 --------------------------------------------------------------------
 COMPLAINT_LIST = ["code", "customer", "received_at", "category", "is_collective",
-                  "parties_count", "status", "due_at", "overdue_marks", "owner"]
+                  "parties_count", "status", "due_at", "due_step", "overdue_marks", "owner"]
 COMPLAINT_FIELDSETS = [
     (_l("投诉登记"), {"fields": ["code", "customer", "received_at", "channel", "complainant",
                                 "contact_info", "parties_count", "is_collective", "category",
                                 "in_scope", "description", "handler", "status"]}),
-    (_l("期限"), {"fields": ["due_at", "escalate_due_at", "escalated_at", "followup_due_at",
-                            "overdue_marks"]}),
-    (_l("处理与回访"), {"fields": ["resolved_at", "resolution", "followed_up_at",
+    (_l("期限"), {"fields": ["customer_due_at", "due_at", "due_step", "escalate_due_at",
+                            "escalated_at", "followup_due_at", "overdue_marks"]}),
+    (_l("处理与回访"), {"fields": ["handled_at", "resolved_at", "resolution", "followed_up_at",
                                   "followup_result", "satisfied"]}),
     (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
 ]
 COMPLAINT_ORDER = ["code", "received_at", "category", "is_collective", "parties_count", "status",
-                   "due_at"]
+                   "due_at", "due_step"]
 COMPLAINT_FORM = ["customer", "received_at", "channel", "complainant", "contact_info",
-                  "parties_count", "category", "in_scope", "description", "handler"]
+                  "parties_count", "category", "in_scope", "customer_due_at", "description",
+                  "handler"]
 COMPLAINT_SEARCH = ["code", "customer", "received_at", "channel", "category", "is_collective",
-                    "status", "due_at", "handler", "owner", "department"]
+                    "status", "due_at", "due_step", "handler", "owner", "department"]
 COMPLAINT_DESCRIPTIONS = {
     "received_at": _l("默认为当前时间；可改为实际受理时间，但不能晚于现在"),
-    "parties_count": _l("五户及以上针对同一事项同时投诉为集体投诉，按制度属重大投诉，优先处理"),
-    "category": _l("重大：当天处理、次个工作日内上报集团；一般：2个工作日内；"
-                   "无责任：当天；协助处理：范围内当天、范围外3个工作日内"),
+    "parties_count": _l("五户及以上针对同一事项同时投诉为集体投诉：不论类别，"
+                        "均须当天进入处理程序、次个工作日内上报集团，优先处理"),
+    "category": _l("重大及集体投诉：当天进入处理程序、次个工作日内上报集团；"
+                   "一般：2个工作日内或顾客要求的期限内处理完毕；"
+                   "无责任：当天鉴别并进入处理程序；协助处理：范围内当天答复、范围外3个工作日内"),
+    "customer_due_at": _l("仅一般责任投诉适用：顾客要求在某时限内解决的，以此为处理期限"),
     "in_scope": _l("仅协助处理投诉适用：属商业广场范围内的当天答复，范围外的3个工作日内答复"),
     "handler": _l("负责处理的人员或部门"),
 }
@@ -210,6 +215,7 @@ class ComplaintView(_ComplaintActions, RegisterView):
             item = self.datamodel.get(pk, self._base_filters)
             if item is not None:
                 kwargs["complaint"] = item
+                kwargs["due_step_label"] = DUE_STEPS.get(item.due_step, item.due_step)
                 kwargs["can_raise_measure"] = self.appbuilder.sm.has_access(
                     "can_add", "ImprovementMeasure")
         return super().render_template(template, **kwargs)
@@ -287,14 +293,15 @@ class ComplaintApi(ComplaintFormMixin, RegisterApi):
     list_columns = show_columns = [
         "id", "code", "customer.id", "customer.name", "received_at", "channel", "complainant",
         "contact_info", "parties_count", "is_collective", "category", "in_scope",
-        "description", "handler", "due_at", "escalate_due_at", "escalated_at", "resolved_at",
+        "description", "handler", "customer_due_at", "due_at", "due_step", "escalate_due_at",
+        "escalated_at", "handled_at", "resolved_at",
         "resolution", "followup_due_at", "followed_up_at", "followup_result", "satisfied",
         "status", "overdue", "overdue_handling", "overdue_escalation", "overdue_followup",
         *AUDIT_API]
     add_columns = edit_columns = COMPLAINT_FORM
     order_columns = ["is_collective", "received_at", "due_at", "code", "id"]
     search_columns = ["customer", "category", "channel", "status", "received_at",
-                      "is_collective", "code", "owner"]
+                      "is_collective", "due_step", "code", "owner"]
     search_filters = {"status": [OverdueFilter, MyOverdueFilter]}
     base_order = ("is_collective", "desc")
 
