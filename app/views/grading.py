@@ -138,9 +138,11 @@ class GradingRuleView(_RuleChecks, RegisterView):
         "active": _l("启用一条规则会同时停用其他规则；新的评定表使用最新启用的规则"),
         "weight_sales": _l("综合得分 = Σ 权重 × 评分 / Σ 权重"),
         "threshold_a": _l("综合得分 ≥ A 级分数线为 A，≥ B 级为 B，≥ C 级为 C，其余为 D"),
+        "threshold_c": _l("低于此分数为 D 级；设为 0 则不设 D 级，即制度 2.0 的 A、B、C 三类"),
         "abc_a": _l("累计销售额占比 ≤ 此值为 A 类（0–1，默认 0.75）"),
         "abc_b": _l("累计销售额占比 ≤ 此值为 B 类，其余为 C 类（默认 0.95）"),
-        "provisional_months": _l("新客户的临时等级在批准后多少个月复评（默认 6）"),
+        "provisional_months": _l("合作（自首次交易起）不满此月数的新客户评为临时等级，"
+                                 "在首次交易后满此月数时复评；尚无交易的自批准起算（默认 6）"),
     }
     base_order = ("created_on", "desc")
 
