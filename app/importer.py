@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Callable
 
 import openpyxl
 from flask_babel import gettext as _
@@ -40,6 +41,8 @@ class ImportSpec:
     model: type
     columns: tuple[str, ...]  # in template order
     natural_key: tuple[str, ...]  # what makes two rows the same record
+    # optional check(obj, user) -> RowRejected | None: a rule about who may fill what
+    row_check: Callable | None = None
 
 
 def _labels(spec):
@@ -244,7 +247,7 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
         prepare_new_row(obj, user)
         clean_blank_choices(obj)
         problem = unique_conflict(session, obj) or _natural_duplicate(session, spec, values) \
-            or obj.validate()
+            or (spec.row_check(obj, user) if spec.row_check else None) or obj.validate()
         if problem:
             problems.append(ImportProblem(number, labels.get(problem.field, _("整行")),
                                           problem.message))

@@ -40,6 +40,7 @@ from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
+from app.views.home import Panel, home_panel
 from app.views.paper_forms import GradeEvaluationFormMixin
 
 EVALUATION_ACCESS = {"Clerk": FULL + ("can_create_year",),
@@ -442,6 +443,33 @@ class GradeReviewsDueView(BaseView):
         return self.render_template("grading/reviews_due.html", title=_("等级复评到期"),
                                     rows=rows, within_days=days, today=today_cn(),
                                     may_add=may_add, year=today_cn().year)
+
+
+# --- 年度评定提醒 (home page) -------------------------------------------------------------
+ROUND_ROLES = {"Clerk", "Supervisor"}
+
+
+@home_panel
+def annual_round_panel(appbuilder, user) -> Panel | None:
+    """From March 1 (policy 04 5.1.1: the yearly grading in late March), Clerks and
+    Supervisors are reminded while customers in their scope lack the year's evaluation."""
+    today = today_cn()
+    if today.month < grading.ROUND_MONTH or \
+            not {r.name for r in user.roles} & ROUND_ROLES or \
+            not appbuilder.sm.has_access("can_list", "GradeEvaluation"):
+        return None
+    total, rows = grading.without_evaluation(appbuilder.session, today.year, user)
+    if not total:
+        return None
+    note = _("每年 3 月 25–30 日进行客户分级综合评定（客户分级管理制度 5.1.1）："
+             "您范围内还有 %(n)s 个客户没有 %(year)s 年度评定表，"
+             "可在“客户质量等级评定”中创建本年度评定表。", n=total, year=today.year)
+    return Panel(title=_("%(year)s 年度客户分级评定", year=today.year),
+                 columns=[str(Customer.field_labels["code"]),
+                          str(Customer.field_labels["name"]),
+                          str(Customer.field_labels["owner"])],
+                 rows=[[r.code, r.name, r.username] for r in rows],
+                 url=url_for("GradeEvaluationView.list"), note=note, style="warning")
 
 
 def register(appbuilder, add, category) -> None:
