@@ -198,9 +198,6 @@ class CustomerView(CreditRule, ImportMixin, RegisterView):
             del form[name]
         return form
 
-    def _absent(self, form, columns, exclude_cols):
-        return [*(exclude_cols or []), *(c for c in columns or () if c not in form)]
-
     def _fill_form_exclude_cols(self, exclude_cols, form):
         super()._fill_form_exclude_cols(exclude_cols, form)
         self._restrict_form(form)
@@ -211,14 +208,20 @@ class CustomerView(CreditRule, ImportMixin, RegisterView):
 
     def _get_add_widget(self, form, exclude_cols=None, widgets=None):
         self._restrict_form(form)
-        return super()._get_add_widget(form, self._absent(form, self.add_columns,
-                                                          exclude_cols), widgets)
+        widgets = widgets or {}
+        widgets["add"] = self.add_widget(
+            form=form, include_cols=[c for c in self.add_columns if c in form],
+            exclude_cols=exclude_cols or [], fieldsets=self.add_fieldsets)
+        return widgets
 
     def _get_edit_widget(self, form=None, exclude_cols=None, widgets=None):
         self._restrict_form(form)
-        return super()._get_edit_widget(form=form, exclude_cols=self._absent(
-            form, self.edit_columns, exclude_cols), widgets=widgets)
-
+        widgets = widgets or {}
+        widgets["edit"] = self.edit_widget(
+            form=form, include_cols=[c for c in self.edit_columns if c in form],
+            exclude_cols=[*(exclude_cols or []), "expected_version"],
+            fieldsets=self.edit_fieldsets)
+        return widgets
 
 
 
