@@ -508,3 +508,33 @@ def test_d_threshold_zero_gives_three_classes_and_the_form_says_so(browser):
     page = browser("admin").text("/gradingruleview/add")
     assert "设为 0 则不设 D 级" in page
 
+
+
+# --- the web form's 顾客要求的期限 -------------------------------------------------------
+def web_complaint(browser, api, follow=False, **fields):
+    customer = new_customer(api("clerk1"))
+    description = unique("网页投诉")
+    r = browser("clerk1").post("/complaintview/add", {
+        "customer": str(customer), "received_at": "2026-03-04 10:00:00", "channel": "phone",
+        "complainant": "钱先生", "parties_count": "1", "category": "general",
+        "description": description, **fields}, follow_redirects=follow)
+    return r, description
+
+
+def test_web_form_date_alone_means_the_end_of_that_working_day(api, browser, session):
+    r, description = web_complaint(browser, api, customer_due_at="2026-03-13")
+    assert r.status_code == 302, flashes(r.get_data(as_text=True))
+    row = session.scalar(select(Complaint).where(Complaint.description == description))
+    assert row.customer_due_at == row.due_at == datetime(2026, 3, 13, 18, 0)
+
+
+def test_web_form_bad_customer_deadline_is_refused_in_chinese(api, browser, session):
+    before = count(session, Complaint)
+    r, _description = web_complaint(browser, api, customer_due_at="2026-13-45")
+    assert r.status_code == 200
+    text = flashes(r.get_data(as_text=True))
+    assert re.search(r"[\u4e00-\u9fff]", text) and "Not a valid" not in text, text
+    r, _description = web_complaint(browser, api, follow=True,
+                                    customer_due_at="2026-03-01 09:00:00")
+    assert "顾客要求的期限不能早于受理时间" in flashes(r.get_data(as_text=True))
+    assert count(session, Complaint) == before

@@ -1,5 +1,8 @@
 """客户投诉 family: complaint register, improvement measures, workday overrides,
 monthly statistics (web page and API) and overdue marking."""
+import re
+from datetime import date
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
@@ -29,6 +32,7 @@ from app.security import READ, WRITE
 from app.timeutil import now_cn, today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.paper_forms import ComplaintFormMixin
+from app.workdays import end_of_workday
 
 # Complaints are records the policy keeps (投诉受理时同步记录): only admins delete them.
 COMPLAINT_ACCESS = {"Clerk": WRITE + ("can_escalate",), "Supervisor": WRITE + ("can_escalate",),
@@ -160,6 +164,28 @@ COMPLAINT_DESCRIPTIONS = {
 COMPLAINT_FORMATTERS = {"overdue_marks": _overdue_marks}
 
 
+class DeadlineField(DateTimeField):
+    """顾客要求的期限: the picker writes a date alone (YYYY-MM-DD), which means the end of
+    that working day; a typed time is kept."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "") or ""
+        if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+            try:
+                self.data = end_of_workday(date.fromisoformat(text.strip()))
+            except ValueError:
+                self.data = None
+                raise ValueError(self.gettext("Not a valid datetime value.")) from None
+            return
+        super().process_formdata(valuelist)
+
+
+def _customer_due_field():
+    return DeadlineField(_l("顾客要求的期限"), format=["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+                         widget=DateTimePickerWidget(), validators=[Optional()],
+                         description=COMPLAINT_DESCRIPTIONS["customer_due_at"])
+
+
 def _received_at_field():
     return DateTimeField(_l("受理时间"), format="%Y-%m-%d %H:%M:%S", default=now_cn,
                          widget=DateTimePickerWidget(), validators=[Optional()],
@@ -199,7 +225,9 @@ class ComplaintView(_ComplaintActions, RegisterView):
     order_columns = COMPLAINT_ORDER
     show_fieldsets = COMPLAINT_FIELDSETS
     add_columns = edit_columns = COMPLAINT_FORM
-    add_form_extra_fields = {"received_at": _received_at_field()}
+    add_form_extra_fields = {"received_at": _received_at_field(),
+                             "customer_due_at": _customer_due_field()}
+    edit_form_extra_fields = {"customer_due_at": _customer_due_field()}
     search_columns = COMPLAINT_SEARCH
     description_columns = COMPLAINT_DESCRIPTIONS
     formatters_columns = COMPLAINT_FORMATTERS
