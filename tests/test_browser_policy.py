@@ -12,8 +12,8 @@ from sqlalchemy import select
 from app.models.complaints import Complaint
 from app.models.customers import Customer
 from app.timeutil import today_cn
-from tests.conftest import unique
 from tests import test_browser
+from tests.conftest import unique
 from tests.test_browser import body_text, sign_in, submit
 
 # the live server and the Chromium of tests/test_browser.py (module-scoped fixtures)
