@@ -538,3 +538,13 @@ def test_web_form_bad_customer_deadline_is_refused_in_chinese(api, browser, sess
                                     customer_due_at="2026-03-01 09:00:00")
     assert "顾客要求的期限不能早于受理时间" in flashes(r.get_data(as_text=True))
     assert count(session, Complaint) == before
+
+
+def test_show_page_names_the_step_the_deadline_is_for(api, browser):
+    clerk = api("clerk1")
+    customer = new_customer(clerk)
+    major = new_complaint(clerk, customer, "2026-03-04T10:00:00", "major")["id"]
+    general = new_complaint(clerk, customer, "2026-03-04T10:00:00", "general")["id"]
+    b = browser("clerk1")
+    assert "处理期限（进入处理）：2026-03-04 18:00" in b.text(f"/complaintview/show/{major}")
+    assert "处理期限（处理完毕）：2026-03-06 18:00" in b.text(f"/complaintview/show/{general}")
