@@ -247,7 +247,6 @@ class CustomerApi(CreditRule, CustomerAbcMixin, RegisterApi):
                                    "grade_provisional", "grade_review_due", "credit_rating",
                                    "credit_limit", "status", "notes", *AUDIT_API]
     add_columns = edit_columns = CustomerView.add_columns
-    order_columns = ["code", "name", "grade", "created_on"]
     search_columns = CustomerView.search_columns
 
     def _credit_forbidden(self, item=None):
@@ -289,7 +288,6 @@ class TransactionApi(RegisterApi):
                                    "amount", "profit", "collected", "is_prepayment", "due_date",
                                    "notes", *AUDIT_API]
     add_columns = edit_columns = TransactionView.add_columns
-    order_columns = ["date", "amount", "id"]
     search_columns = ["customer", "date", "product"]
 
 
