@@ -1,6 +1,8 @@
 """Demo rows of the 客户投诉 family: about 40 complaints from 2025-01 to today in every
-category and state (some overdue, one collective), with the history fire() would have
-written, and a few improvement measures.
+category and state (some overdue; one collective general complaint, which gets the major
+deadlines; one general complaint with the customer's own deadline), with the history
+fire() would have written (handled_at from the handle step), and a few improvement
+measures.
 
 Deterministic (random.Random(2026 + 6)); idempotent (complaints by customer, complainant
 and content; measures by complaint and problem). Needs the demo customers
@@ -21,6 +23,7 @@ from app.models.complaints import (
 )
 from app.models.customers import Customer
 from app.timeutil import now_cn
+from app.workdays import end_of_workday
 from app.workflow import TransitionLog
 
 SEED = 2026 + 6
@@ -67,7 +70,7 @@ def _plan(rng, today):
     # recent weeks: open work, some of it overdue
     recent = ["registered_overdue", "registered", "handling_overdue", "handling",
               "resolved_followup_overdue", "resolved", "returned", "registered_overdue",
-              "handling", "resolved", "escalation_overdue", "collective"]
+              "handling", "resolved", "escalation_overdue", "collective", "customer_deadline"]
     for k, kind in enumerate(recent):
         days_ago = {"registered": 0, "resolved": 2, "handling": 1}.get(kind, 6 + k)
         plans.append((kind, None, today - timedelta(days=days_ago)))
@@ -75,8 +78,10 @@ def _plan(rng, today):
 
 
 def _category(rng, kind):
-    if kind in ("escalation_overdue", "collective"):
+    if kind == "escalation_overdue":
         return "major"
+    if kind in ("collective", "customer_deadline", "handling_overdue"):
+        return "general"  # collective: a general complaint with the major deadlines
     return rng.choices(list(TOPICS), [2, 6, 3, 3])[0]
 
 
@@ -89,8 +94,12 @@ def _build(rng, calendar, kind, category, received, clerk, supervisor, now):
     """A complaint row (dict) and its history, consistent with COMPLAINT_FLOW."""
     topic, resolution = rng.choice(TOPICS[category])
     in_scope = category == "assist" and rng.random() < 0.5
-    due, escalate_due = complaint_deadlines(calendar, received, category, in_scope)
     parties = 8 if kind == "collective" else rng.choice([1, 1, 1, 2, 3])
+    customer_due = end_of_workday(calendar.add_workdays(received, 5)) \
+        if kind == "customer_deadline" else None
+    due_step, due, escalate_due = complaint_deadlines(
+        calendar, received, category, in_scope, collective=parties >= 5,
+        customer_due_at=customer_due)
     row = {"received_at": received, "category": category, "in_scope": in_scope,
            "channel": rng.choices(list(CHANNEL_WEIGHTS), list(CHANNEL_WEIGHTS.values()))[0],
            "complainant": rng.choice(SURNAMES) + rng.choice(["先生", "女士", "经理", "主任"]),
@@ -98,24 +107,31 @@ def _build(rng, calendar, kind, category, received, clerk, supervisor, now):
            "parties_count": parties,
            "description": ("五户商户联名反映：" if kind == "collective" else "") + topic,
            "handler": rng.choice(["客户服务部", "销售部", "物流部", "质检部"]),
+           "customer_due_at": customer_due,
            "status": "registered", "created_on": received, "changed_on": received}
     logs = []
     if kind in ("registered", "registered_overdue"):
         return row, logs
+    late = kind == "closed_late"
     handle_at = min(received + timedelta(hours=1), now)
+    if late and due_step == "handle":  # late into handling (the deadline of its step)
+        handle_at = min(due + timedelta(hours=rng.randint(20, 50)), now)
     _log(logs, "handle", "registered", "handling", clerk, handle_at)
-    row["status"], row["changed_on"] = "handling", handle_at
-    if category == "major" and kind != "escalation_overdue":
+    row["status"], row["changed_on"], row["handled_at"] = "handling", handle_at, handle_at
+    if escalate_due is not None and kind != "escalation_overdue":
         row["escalated_at"] = min(escalate_due - timedelta(hours=rng.randint(2, 8)),
                                   now - timedelta(minutes=rng.randint(10, 60)))
         logs.append({"register": "complaint", "step": "escalate", "from_state": "handling",
                      "to_state": "handling", "user_id": clerk.id, "at": row["escalated_at"],
                      "comment": "已书面报告集团商业中心"})
-    if kind in ("handling", "handling_overdue", "escalation_overdue", "collective"):
+    if kind in ("handling", "handling_overdue", "escalation_overdue", "collective",
+                "customer_deadline"):
         return row, logs
-    late = kind == "closed_late"
-    resolved = due + timedelta(days=rng.randint(2, 6)) if late else \
-        max(due - timedelta(hours=rng.randint(1, 6)), handle_at + timedelta(minutes=30))
+    if due_step == "handle":  # resolved some hours or days after entering handling
+        resolved = handle_at + timedelta(hours=rng.randint(2, 40))
+    else:
+        resolved = due + timedelta(days=rng.randint(2, 6)) if late else \
+            max(due - timedelta(hours=rng.randint(1, 6)), handle_at + timedelta(minutes=30))
     resolved = min(resolved, now - timedelta(minutes=rng.randint(5, 30)))
     row.update(resolution=resolution, resolved_at=resolved, status="resolved",
                changed_on=resolved)

@@ -6,8 +6,8 @@ workflow state (most approved at the yearly meeting at the end of March 2026, po
 2026 evaluation approved recently (provisional, review upcoming). Approved evaluations
 write the customer's grade through the same `apply_grade` as the approval step, so the
 customer's grade, grade_provisional and grade_review_due agree with the evaluations;
-customers whose first order was less than a year before approval are provisional (their
-review, six months later, is overdue by now).
+customers whose first order was less than six months (the rule's months) before approval
+are provisional, their review due six months after that first order.
 
 Deterministic (random.Random(2031)); idempotent (one evaluation per customer and year).
 """

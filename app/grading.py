@@ -195,6 +195,24 @@ def reviews_due(session, user, within_days: int = 0, today: date | None = None) 
             for r in rows]
 
 
+# --- the annual round (policy 04 5.1.1: 每年初3月份的25―30日) ---------------------------
+ROUND_MONTH = 3  # reminders from March 1 while customers lack the year's evaluation
+
+
+def without_evaluation(session, year: int, user, limit: int = 10) -> tuple[int, list]:
+    """Customers in `user`'s scope (not archived) without an evaluation for `year`:
+    (how many, the first `limit` of them by code) — one query (COUNT(*) OVER ())."""
+    has_one = select(GradeEvaluation.id).where(GradeEvaluation.customer_id == Customer.id,
+                                               GradeEvaluation.year == year).exists()
+    rows = session.execute(
+        select(Customer.id, Customer.code, Customer.name, ConsoleUser.username,
+               func.count().over().label("total"))
+        .join(ConsoleUser, ConsoleUser.id == Customer.owner_id)
+        .where(scope_clause(Customer, user), Customer.status != "archived", ~has_one)
+        .order_by(Customer.code).limit(limit)).all()
+    return (int(rows[0].total) if rows else 0), rows
+
+
 # --- yearly drafts --------------------------------------------------------------------
 class YearAlreadyBeingCreated(Exception):
     """Another user created some of the same evaluations at the same moment."""

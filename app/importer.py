@@ -9,6 +9,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Callable
 
 import openpyxl
 from flask_babel import gettext as _
@@ -45,6 +46,8 @@ class ImportSpec:
     model: type
     columns: tuple[str, ...]  # in template order
     natural_key: tuple[str, ...]  # what makes two rows the same record
+    # optional check(obj, user) -> RowRejected | None: a rule about who may fill what
+    row_check: Callable | None = None
 
 
 def _labels(spec):
@@ -269,7 +272,8 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
     for number, key, obj in candidates:
         problem = _unique_taken(model, obj, taken) or (
             RowRejected(_("系统中已有相同的记录"), spec.natural_key[-1])
-            if key in existing_keys else None) or obj.validate() or column_problem(obj)
+            if key in existing_keys else None) or \
+            (spec.row_check(obj, user) if spec.row_check else None) or obj.validate() or column_problem(obj)
         if problem:
             problems.append(ImportProblem(number, labels.get(problem.field, _("整行")),
                                           problem.message))

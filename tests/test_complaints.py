@@ -465,10 +465,12 @@ def test_my_overdue_filter_over_the_api(clerk, customer):
 
 
 # --- monthly statistics ---------------------------------------------------------------
-def _craft(session, cid, status, resolved=None, followed=None):
+def _craft(session, cid, status, resolved=None, followed=None, handled=None):
+    """A complaint as the steps leave it (resolve stamps handled_at when still empty)."""
     complaint = session.get(Complaint, cid, populate_existing=True)
     complaint.status = status
     complaint.resolved_at = resolved
+    complaint.handled_at = handled or resolved
     if resolved:
         complaint.resolution = "已处理"
     complaint.followed_up_at = followed

@@ -403,10 +403,11 @@ def test_executive_approval_writes_provisional_grade_of_a_new_customer(api, sess
     assert evaluation.provisional is True and evaluation.review_due == add_months(TODAY, 6)
 
 
-def test_customer_with_first_order_over_a_year_ago_gets_a_final_grade(api, session):
+def test_customer_with_seven_months_of_cooperation_gets_a_final_grade(api, session):
+    """Policy 04 5.1.2 D: 合作满六个月 — the rule's months, not a year."""
     clerk = api("clerk1")
     customer_id = new_customer(clerk)
-    sale(clerk, customer_id, TODAY - timedelta(days=400), "1000.00")
+    sale(clerk, customer_id, add_months(TODAY, -7), "1000.00")
     sale(clerk, customer_id, TODAY - timedelta(days=10), "500.00")
     customer_id, pk = reviewed(api, value=90, customer_id=customer_id)
     assert step(api("executive"), pk, "approve").status_code == 200
@@ -415,15 +416,20 @@ def test_customer_with_first_order_over_a_year_ago_gets_a_final_grade(api, sessi
     assert customer.grade_provisional is False and customer.grade_review_due is None
 
 
-def test_customer_with_first_order_less_than_a_year_ago_is_provisional(api, session):
+def test_customer_with_five_months_of_cooperation_is_provisional_until_six(api, session):
+    """Review due six months after the first transaction, not after the approval."""
     clerk = api("clerk1")
     customer_id = new_customer(clerk)
-    sale(clerk, customer_id, TODAY - timedelta(days=200), "1000.00")
+    first = add_months(TODAY, -5)
+    sale(clerk, customer_id, first, "1000.00")
+    sale(clerk, customer_id, TODAY - timedelta(days=3), "500.00")
     customer_id, pk = reviewed(api, value=60, customer_id=customer_id)
     assert step(api("executive"), pk, "approve").status_code == 200
     customer = reread(session, Customer, customer_id)
     assert customer.grade == "C" and customer.grade_provisional is True
-    assert customer.grade_review_due == add_months(TODAY, 6)
+    assert customer.grade_review_due == add_months(first, 6)
+    evaluation = reread(session, GradeEvaluation, pk)
+    assert evaluation.provisional is True and evaluation.review_due == add_months(first, 6)
 
 
 def test_executive_may_set_another_grade_with_a_reason(api, session):

@@ -4,6 +4,11 @@ Policy 03 第五节 客户投诉处理: categories (3 投诉界定), deadlines (
 follow-up within two working days (4.7 投诉回访), monthly statistics (4.8).
 Deadlines (DESIGN.md §4) are computed on every write path (web, API, import) by the
 mapper listeners at the end of this module, with `work_calendar()`.
+
+Policy 4.6 sets two kinds of deadline: most are for *entering handling* (呈送总经理 /
+鉴别 / 答复 … 进入处理程序: the `handle` step, stamped handled_at); only the general
+complaint's is for *resolving* (解决: the `resolve` step). `due_step` says which step
+`due_at` is for; overdue marks, the overdue counts and 及时率 judge that step.
 """
 from datetime import date, datetime
 
@@ -49,6 +54,7 @@ CATEGORIES = {"major": _l("重大责任投诉"), "general": _l("一般责任投�
               "no_liability": _l("无责任投诉"), "assist": _l("协助处理投诉")}
 CHANNELS = {"phone": _l("电话"), "letter": _l("信函"), "visit": _l("来访"),
             "email": _l("电子邮件"), "web": _l("网站"), "other": _l("其他")}
+DUE_STEPS = {"handle": _l("进入处理"), "resolve": _l("处理完毕")}
 COLLECTIVE_PARTIES = 5  # 五户或五户以上 (policy 3.1.1 5)
 OPEN_STATES = ("registered", "handling", "returned")
 RESOLVED_STATES = ("resolved", "followed_up", "closed")
@@ -70,6 +76,13 @@ def escalation_guard(complaint, _actor=None, _can=None) -> None:
                                 at=complaint.escalated_at.strftime("%Y-%m-%d %H:%M")))
 
 
+def _stamp_handled(complaint, _actor, _session):
+    """handled_at: when the complaint first entered handling (handle, or resolve when the
+    handle step was skipped). A complaint sent back and handled again keeps the first."""
+    if complaint.handled_at is None:
+        complaint.handled_at = complaint.resolved_at or now_cn()
+
+
 COMPLAINT_FLOW = Workflow(
     initial="registered",
     editable=("registered", "handling", "returned"),
@@ -77,9 +90,10 @@ COMPLAINT_FLOW = Workflow(
             "followed_up": _l("已回访"), "closed": _l("已结案"), "returned": _l("已退回")},
     steps=[
         step("handle", ("registered", "returned"), "handling", _l("受理处理"),
-             roles=("Clerk",), fields=("handler",)),
+             roles=("Clerk",), fields=("handler",), after=_stamp_handled),
         step("resolve", ("handling", "registered"), "resolved", _l("处理完毕"),
-             roles=("Clerk",), needs=("resolution",), stamp="resolved_at"),
+             roles=("Clerk",), needs=("resolution",), stamp="resolved_at",
+             after=_stamp_handled),
         step("follow_up", "resolved", "followed_up", _l("回访"), roles=("Clerk",),
              needs=("followup_result",), fields=("satisfied",), stamp="followed_up_at"),
         step("close", "followed_up", "closed", _l("结案"), roles=("Supervisor",)),
@@ -105,7 +119,8 @@ class Complaint(RegisterMixin, Model):
     code_prefix = "TS"
     owner_from = "customer"
     workflow = COMPLAINT_FLOW
-    enums = {"category": CATEGORIES, "channel": CHANNELS, "status": COMPLAINT_FLOW.states}
+    enums = {"category": CATEGORIES, "channel": CHANNELS, "due_step": DUE_STEPS,
+             "status": COMPLAINT_FLOW.states}
     field_labels = {
         **COMMON_LABELS,
         "code": _l("投诉编号"), "customer": _l("客户"), "received_at": _l("受理时间"),
@@ -113,7 +128,8 @@ class Complaint(RegisterMixin, Model):
         "contact_info": _l("联系方式"), "parties_count": _l("投诉户数"),
         "is_collective": _l("集体投诉"), "category": _l("投诉类别"),
         "in_scope": _l("属商业广场范围内"), "description": _l("投诉内容"),
-        "handler": _l("处理责任人"), "due_at": _l("处理期限"),
+        "handler": _l("处理责任人"), "due_at": _l("处理期限"), "due_step": _l("期限环节"),
+        "customer_due_at": _l("顾客要求的期限"), "handled_at": _l("进入处理时间"),
         "escalate_due_at": _l("上报集团期限"), "escalated_at": _l("上报集团时间"),
         "resolved_at": _l("处理完毕时间"), "resolution": _l("处理结果"),
         "followup_due_at": _l("回访期限"), "followed_up_at": _l("回访时间"),
@@ -137,7 +153,10 @@ class Complaint(RegisterMixin, Model):
     in_scope = Column(Boolean, nullable=False, default=False)
     description = Column(Text, nullable=False)
     handler = Column(String(50))
+    customer_due_at = Column(DateTime)
     due_at = Column(DateTime, nullable=False, index=True)
+    due_step = Column(String(10), nullable=False, default="resolve")
+    handled_at = Column(DateTime)
     escalate_due_at = Column(DateTime)
     escalated_at = Column(DateTime)
     resolved_at = Column(DateTime)
@@ -162,7 +181,7 @@ class Complaint(RegisterMixin, Model):
             return False
         return value
 
-    @validates("received_at")
+    @validates("received_at", "customer_due_at")
     def _naive_china_time(self, _key, value):
         """The API may send an offset (…+08:00); times are stored naive China time."""
         if isinstance(value, datetime) and value.tzinfo is not None:
@@ -171,22 +190,35 @@ class Complaint(RegisterMixin, Model):
 
     # --- overdue (also SQL expressions: the "my overdue" filter and the counts) -------
     @hybrid_property
+    def step_pending(self) -> bool:
+        """The step due_at is for has not run: not yet handled (due_step handle) or not
+        resolved (due_step resolve; a complaint sent back is resolved again)."""
+        if self.status not in OPEN_STATES:
+            return False
+        return self.handled_at is None if self.due_step == "handle" else True
+
+    @step_pending.expression
+    def step_pending(cls):
+        return and_(cls.status.in_(OPEN_STATES),
+                    or_(cls.due_step != "handle", cls.handled_at.is_(None)))
+
+    @hybrid_property
     def overdue_handling(self) -> bool:
-        return self.status in OPEN_STATES and _is_overdue(self.due_at, now_cn())
+        return bool(self.step_pending) and _is_overdue(self.due_at, now_cn())
 
     @overdue_handling.expression
     def overdue_handling(cls):
-        return and_(cls.status.in_(OPEN_STATES), cls.due_at < now_cn())
+        return and_(cls.step_pending, cls.due_at < now_cn())
 
     @hybrid_property
     def overdue_escalation(self) -> bool:
-        return (self.category == "major" and self.escalated_at is None
+        return (self.escalate_due_at is not None and self.escalated_at is None
                 and self.status in ESCALATION_STATES
                 and _is_overdue(self.escalate_due_at, now_cn()))
 
     @overdue_escalation.expression
     def overdue_escalation(cls):
-        return and_(cls.category == "major", cls.escalated_at.is_(None),
+        return and_(cls.escalate_due_at.is_not(None), cls.escalated_at.is_(None),
                     cls.status.in_(ESCALATION_STATES), cls.escalate_due_at < now_cn())
 
     @hybrid_property
@@ -220,6 +252,9 @@ class Complaint(RegisterMixin, Model):
             return RowRejected(_l("投诉户数至少为 1"), "parties_count")
         if self.category is not None and self.category not in CATEGORIES:
             return RowRejected(_l("请选择投诉类别"), "category")
+        if self.customer_due_at is not None and self.received_at is not None \
+                and self.customer_due_at < self.received_at:
+            return RowRejected(_l("顾客要求的期限不能早于受理时间"), "customer_due_at")
         return None
 
     def compute_deadlines(self, calendar: WorkCalendar, changed=None) -> None:
@@ -230,9 +265,11 @@ class Complaint(RegisterMixin, Model):
             self.received_at = now_cn()
         if "parties_count" in changed:
             self.is_collective = (self.parties_count or 1) >= COLLECTIVE_PARTIES
-        if changed & {"received_at", "category", "in_scope"}:
-            self.due_at, self.escalate_due_at = complaint_deadlines(
-                calendar, self.received_at, self.category, self.in_scope)
+        if changed & {"received_at", "category", "in_scope", "parties_count",
+                      "customer_due_at"}:
+            self.due_step, self.due_at, self.escalate_due_at = complaint_deadlines(
+                calendar, self.received_at, self.category, self.in_scope,
+                collective=self.is_collective, customer_due_at=self.customer_due_at)
         if "resolved_at" in changed:
             self.followup_due_at = followup_deadline(calendar, self.resolved_at)
 
@@ -247,18 +284,34 @@ def _same_day_deadline(calendar: WorkCalendar, received: datetime) -> datetime:
 
 
 def complaint_deadlines(calendar: WorkCalendar, received: datetime, category: str,
-                        in_scope: bool) -> tuple[datetime, datetime | None]:
-    """(due_at, escalate_due_at) for a complaint received at `received`."""
-    if category in ("major", "no_liability") or (category == "assist" and in_scope):
-        due = _same_day_deadline(calendar, received)
-    elif category == "general":
-        due = end_of_workday(calendar.add_workdays(received, 2))
-    else:  # assist outside the plaza's scope, or not yet classified
-        due = end_of_workday(calendar.add_workdays(received, 3))
+                        in_scope: bool, collective: bool = False,
+                        customer_due_at: datetime | None = None
+                        ) -> tuple[str, datetime, datetime | None]:
+    """(due_step, due_at, escalate_due_at) for a complaint received at `received`
+    (policy 4.6; DESIGN.md §4).
+
+    * major, and every collective complaint whatever its category (4.6.1 重大投诉及集体投诉):
+      handle by the end of the working day of receipt; 上报集团 by the end of the next one.
+    * general (4.6.2): resolve by the customer's own deadline (顾客要求的期限) when given,
+      else by the end of the 2nd working day after receipt.
+    * no_liability (4.6.3): handle by the end of the working day of receipt.
+    * assist (4.6.4): handle the same working day within the plaza's scope, else by the
+      end of the 3rd working day.
+    """
     escalate = None
-    if category == "major":  # 次日内报告集团: the next working day after the handling day
+    if category == "major" or collective:
+        due = _same_day_deadline(calendar, received)
+        # 次日内报告集团: the next working day after the handling day
         escalate = end_of_workday(calendar.add_workdays(due, 1))
-    return due, escalate
+        return "handle", due, escalate
+    if category == "general":
+        if customer_due_at is not None:
+            return "resolve", customer_due_at, None
+        return "resolve", end_of_workday(calendar.add_workdays(received, 2)), None
+    if category == "no_liability" or (category == "assist" and in_scope):
+        return "handle", _same_day_deadline(calendar, received), None
+    # assist outside the plaza's scope (or not yet classified)
+    return "handle", end_of_workday(calendar.add_workdays(received, 3)), None
 
 
 def followup_deadline(calendar: WorkCalendar, resolved: datetime | None) -> datetime | None:
@@ -268,7 +321,8 @@ def followup_deadline(calendar: WorkCalendar, resolved: datetime | None) -> date
     return end_of_workday(calendar.add_workdays(resolved, 2))
 
 
-DEADLINE_INPUTS = ("received_at", "category", "in_scope", "resolved_at", "parties_count")
+DEADLINE_INPUTS = ("received_at", "category", "in_scope", "resolved_at", "parties_count",
+                   "customer_due_at")
 
 
 @event.listens_for(Complaint, "before_insert")
@@ -306,9 +360,9 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _stats_row(category, received, resolved, timely, followed, followed_timely) -> dict:
+def _stats_row(category, received, resolved, ran, timely, followed, followed_timely) -> dict:
     return {"category": category, "received": received, "resolved": resolved,
-            "handling_rate": _rate(resolved, received), "timely_rate": _rate(timely, resolved),
+            "handling_rate": _rate(resolved, received), "timely_rate": _rate(timely, ran),
             "followup_rate": _rate(followed, resolved),
             "followup_timely_rate": _rate(followed_timely, followed)}
 
@@ -317,15 +371,20 @@ def monthly_stats(session, start: datetime, end: datetime, user=None) -> tuple[l
     """Per category, complaints received in [start, end) in the viewer's row scope:
     received, resolved and the four rates (fractions 0–1, None on a zero denominator).
 
-    One SQL query: GROUP BY category with conditional aggregates. Returns the rows for
-    every category (in CATEGORIES order) and a total row.
+    及时率 judges each complaint by the step its deadline is for (due_step): handled_at
+    for handle, resolved_at for resolve; its denominator is the complaints whose step has
+    run. One SQL query: GROUP BY category with conditional aggregates. Returns the rows
+    for every category (in CATEGORIES order) and a total row.
     """
     resolved = Complaint.status.in_(RESOLVED_STATES)
     followed = Complaint.status.in_(FOLLOWED_UP_STATES)
+    step_at = case((Complaint.due_step == "handle", Complaint.handled_at),
+                   else_=Complaint.resolved_at)
     query = (select(Complaint.category,
                     func.count(Complaint.id),
                     _count_if(resolved),
-                    _count_if(and_(resolved, Complaint.resolved_at <= Complaint.due_at)),
+                    _count_if(step_at.is_not(None)),
+                    _count_if(and_(step_at.is_not(None), step_at <= Complaint.due_at)),
                     _count_if(followed),
                     _count_if(and_(followed,
                                    Complaint.followed_up_at <= Complaint.followup_due_at)))
@@ -333,8 +392,8 @@ def monthly_stats(session, start: datetime, end: datetime, user=None) -> tuple[l
                     scope_clause(Complaint, user))
              .group_by(Complaint.category))
     counts = {row[0]: [int(n or 0) for n in row[1:]] for row in session.execute(query)}
-    rows = [_stats_row(category, *counts.get(category, [0] * 5)) for category in CATEGORIES]
-    sums = [sum(values[i] for values in counts.values()) for i in range(5)]
+    rows = [_stats_row(category, *counts.get(category, [0] * 6)) for category in CATEGORIES]
+    sums = [sum(values[i] for values in counts.values()) for i in range(6)]
     total = _stats_row(None, *sums)
     del total["category"]
     return rows, total
@@ -457,7 +516,8 @@ def open_measure_for(complaint, user) -> "ImprovementMeasure":
     return measure
 
 
-__all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_FLOW", "Complaint", "ImprovementMeasure",
+__all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_FLOW", "DUE_STEPS", "Complaint",
+           "ImprovementMeasure",
            "MEASURE_FLOW", "complaint_deadlines", "followup_deadline",
            "month_bounds", "monthly_stats", "needs_escalation", "open_measure_for",
            "overdue_counts"]

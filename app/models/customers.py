@@ -5,6 +5,7 @@ Policy 01 (大客户开发管理制度), 02 (大客户服务), 05 (客户维护�
 from decimal import Decimal
 
 from flask_appbuilder import Model
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Boolean,
@@ -34,6 +35,35 @@ CUSTOMER_STATUS = {"active": _l("在册"), "archived": _l("已归档")}
 SCALES = {"large": _l("大型"), "medium": _l("中型"), "small": _l("小型"), "micro": _l("微型")}
 CREDIT_RATINGS = {"AAA": "AAA", "AA": "AA", "A": "A", "B": "B", "C": "C"}
 MONEY = Numeric(14, 2)
+# Policy 04 4.2 财务部负责客户资信等级的评定: credit rating and limit are Finance's.
+CREDIT_FIELDS = ("credit_rating", "credit_limit")
+CREDIT_ROLES = frozenset({"Finance", "Admin"})
+CUSTOMER_EDITORS = frozenset({"Admin", "Clerk", "Supervisor"})
+
+
+def _role_names(user) -> set:
+    return {role.name for role in getattr(user, "roles", None) or ()}
+
+
+def may_set_credit(user) -> bool:
+    """Only Finance and Admin write a customer's credit rating and limit."""
+    return bool(_role_names(user) & CREDIT_ROLES)
+
+
+def credit_only(user) -> bool:
+    """Finance (without a role that edits customer files) edits exactly the credit fields."""
+    roles = _role_names(user)
+    return "Finance" in roles and not roles & CUSTOMER_EDITORS
+
+
+def credit_refusal(user, changed) -> str | None:
+    """Why `user` may not change these customer fields, or None (Chinese)."""
+    changed = set(changed)
+    if changed & set(CREDIT_FIELDS) and not may_set_credit(user):
+        return _("信用等级和信用额度由财务部评定，只有财务或系统管理员可以填写")
+    if credit_only(user) and changed - set(CREDIT_FIELDS):
+        return _("财务只能修改客户的信用等级和信用额度")
+    return None
 
 
 class Customer(RegisterMixin, Model):

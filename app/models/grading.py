@@ -98,9 +98,20 @@ def add_months(day: date, months: int) -> date:
     return day + relativedelta(months=months)
 
 
-def is_provisional(first_transaction: date | None, approval: date) -> bool:
-    """A new customer: no transaction, or the first less than a year before approval."""
-    return first_transaction is None or first_transaction > approval - relativedelta(years=1)
+def is_provisional(first_transaction: date | None, approval: date,
+                   months: int = DEFAULT_RULE["provisional_months"]) -> bool:
+    """A new customer (policy 04 5.1.2 D: 新合作的客户 … 在合作满六个月后进行评估): no
+    transaction, or cooperation (since the first transaction) under `months` months at
+    the approval date."""
+    return first_transaction is None or \
+        first_transaction > approval - relativedelta(months=months)
+
+
+def review_due_date(first_transaction: date | None, approval: date,
+                    months: int = DEFAULT_RULE["provisional_months"]) -> date:
+    """A provisional grade is reviewed `months` after the first transaction, or after the
+    approval when the customer has no transaction yet."""
+    return add_months(first_transaction or approval, months)
 
 
 # --- the rule ---------------------------------------------------------------------
@@ -289,8 +300,9 @@ def apply_grade(obj, actor, session):
     """After 总经理批准: the evaluation's grade becomes the customer's (same transaction).
 
     Provisional (policy 04 5.1.2 D) when the customer has no transaction or its first is
-    less than a year before the approval date: review due approval + N months of the
-    row's own rule; otherwise not provisional and no review date. A later year's approved
+    less than N months (the row's own rule, default 6) before the approval date: review
+    due N months after the first transaction (after the approval when there is none);
+    otherwise not provisional and no review date. A later year's approved
     evaluation is not overwritten by approving an older one.
     """
     if not obj.final_grade:
@@ -299,8 +311,9 @@ def apply_grade(obj, actor, session):
     months = int((obj.rule_snapshot or {}).get("provisional_months")
                  or (obj.rule.provisional_months if obj.rule else None)
                  or DEFAULT_RULE["provisional_months"])
-    obj.provisional = is_provisional(first_transaction_date(session, obj.customer_id), approval)
-    obj.review_due = add_months(approval, months) if obj.provisional else None
+    first = first_transaction_date(session, obj.customer_id)
+    obj.provisional = is_provisional(first, approval, months)
+    obj.review_due = review_due_date(first, approval, months) if obj.provisional else None
     newer = session.scalar(select(GradeEvaluation.id).where(
         GradeEvaluation.customer_id == obj.customer_id, GradeEvaluation.year > obj.year,
         GradeEvaluation.status == "approved").limit(1))

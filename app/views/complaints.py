@@ -1,18 +1,25 @@
 """客户投诉 family: complaint register, improvement measures, workday overrides,
 monthly statistics (web page and API) and overdue marking."""
+import re
+from datetime import date
+
 from flask import abort, flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
+from flask_appbuilder.fieldwidgets import DateTimePickerWidget
 from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import asc, desc
+from wtforms import DateTimeField
+from wtforms.validators import Optional
 
 from app.models.calendar import WorkdayOverride, calendar_warning
 from app.models.complaints import (
     CATEGORIES,
+    DUE_STEPS,
     Complaint,
     ImprovementMeasure,
     month_bounds,
@@ -26,6 +33,7 @@ from app.timeutil import now_cn, today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.paper_forms import ComplaintFormMixin
 from app.widgets import datetime_field
+from app.workdays import end_of_workday
 
 # Complaints are records the policy keeps (投诉受理时同步记录): only admins delete them.
 COMPLAINT_ACCESS = {"Clerk": WRITE + ("can_escalate",), "Supervisor": WRITE + ("can_escalate",),
@@ -127,32 +135,58 @@ class ImprovementMeasureApi(RegisterApi):
 
 # --- 客户投诉登记表 --------------------------------------------------------------------
 COMPLAINT_LIST = ["code", "customer", "received_at", "category", "is_collective",
-                  "parties_count", "status", "due_at", "overdue_marks", "owner"]
+                  "parties_count", "status", "due_at", "due_step", "overdue_marks", "owner"]
 COMPLAINT_FIELDSETS = [
     (_l("投诉登记"), {"fields": ["code", "customer", "received_at", "channel", "complainant",
                                 "contact_info", "parties_count", "is_collective", "category",
                                 "in_scope", "description", "handler", "status"]}),
-    (_l("期限"), {"fields": ["due_at", "escalate_due_at", "escalated_at", "followup_due_at",
-                            "overdue_marks"]}),
-    (_l("处理与回访"), {"fields": ["resolved_at", "resolution", "followed_up_at",
+    (_l("期限"), {"fields": ["customer_due_at", "due_at", "due_step", "escalate_due_at",
+                            "escalated_at", "followup_due_at", "overdue_marks"]}),
+    (_l("处理与回访"), {"fields": ["handled_at", "resolved_at", "resolution", "followed_up_at",
                                   "followup_result", "satisfied"]}),
     (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
 ]
 COMPLAINT_ORDER = ["code", "received_at", "category", "is_collective", "parties_count", "status",
-                   "due_at"]
+                   "due_at", "due_step"]
 COMPLAINT_FORM = ["customer", "received_at", "channel", "complainant", "contact_info",
-                  "parties_count", "category", "in_scope", "description", "handler"]
+                  "parties_count", "category", "in_scope", "customer_due_at", "description",
+                  "handler"]
 COMPLAINT_SEARCH = ["code", "customer", "received_at", "channel", "category", "is_collective",
-                    "status", "due_at", "handler", "owner", "department"]
+                    "status", "due_at", "due_step", "handler", "owner", "department"]
 COMPLAINT_DESCRIPTIONS = {
     "received_at": _l("默认为当前时间；可改为实际受理时间，但不能晚于现在"),
-    "parties_count": _l("五户及以上针对同一事项同时投诉为集体投诉，按制度属重大投诉，优先处理"),
-    "category": _l("重大：当天处理、次个工作日内上报集团；一般：2个工作日内；"
-                   "无责任：当天；协助处理：范围内当天、范围外3个工作日内"),
+    "parties_count": _l("五户及以上针对同一事项同时投诉为集体投诉：不论类别，"
+                        "均须当天进入处理程序、次个工作日内上报集团，优先处理"),
+    "category": _l("重大及集体投诉：当天进入处理程序、次个工作日内上报集团；"
+                   "一般：2个工作日内或顾客要求的期限内处理完毕；"
+                   "无责任：当天鉴别并进入处理程序；协助处理：范围内当天答复、范围外3个工作日内"),
+    "customer_due_at": _l("仅一般责任投诉适用：顾客要求在某时限内解决的，以此为处理期限"),
     "in_scope": _l("仅协助处理投诉适用：属商业广场范围内的当天答复，范围外的3个工作日内答复"),
     "handler": _l("负责处理的人员或部门"),
 }
 COMPLAINT_FORMATTERS = {"overdue_marks": _overdue_marks}
+
+
+class DeadlineField(DateTimeField):
+    """顾客要求的期限: the picker writes a date alone (YYYY-MM-DD), which means the end of
+    that working day; a typed time is kept."""
+
+    def process_formdata(self, valuelist):
+        text = (valuelist[0] if valuelist else "") or ""
+        if re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+            try:
+                self.data = end_of_workday(date.fromisoformat(text.strip()))
+            except ValueError:
+                self.data = None
+                raise ValueError(self.gettext("Not a valid datetime value.")) from None
+            return
+        super().process_formdata(valuelist)
+
+
+def _customer_due_field():
+    return DeadlineField(_l("顾客要求的期限"), format=["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"],
+                         widget=DateTimePickerWidget(), validators=[Optional()],
+                         description=COMPLAINT_DESCRIPTIONS["customer_due_at"])
 
 
 def _received_at_field():
@@ -192,7 +226,9 @@ class ComplaintView(_ComplaintActions, RegisterView):
     order_columns = COMPLAINT_ORDER
     show_fieldsets = COMPLAINT_FIELDSETS
     add_columns = edit_columns = COMPLAINT_FORM
-    add_form_extra_fields = {"received_at": _received_at_field()}
+    add_form_extra_fields = {"received_at": _received_at_field(),
+                             "customer_due_at": _customer_due_field()}
+    edit_form_extra_fields = {"customer_due_at": _customer_due_field()}
     search_columns = COMPLAINT_SEARCH
     description_columns = COMPLAINT_DESCRIPTIONS
     formatters_columns = COMPLAINT_FORMATTERS
@@ -210,6 +246,7 @@ class ComplaintView(_ComplaintActions, RegisterView):
                 kwargs["complaint"] = item
                 # these steps need their own fields: only in the 投诉处理 panel below
                 kwargs["inline_steps"] = ("resolve", "follow_up", "escalate")
+                kwargs["due_step_label"] = DUE_STEPS.get(item.due_step, item.due_step)
                 kwargs["can_raise_measure"] = self.appbuilder.sm.has_access(
                     "can_add", "ImprovementMeasure")
         return super().render_template(template, **kwargs)
@@ -287,14 +324,15 @@ class ComplaintApi(ComplaintFormMixin, RegisterApi):
     list_columns = show_columns = [
         "id", "code", "customer.id", "customer.name", "received_at", "channel", "complainant",
         "contact_info", "parties_count", "is_collective", "category", "in_scope",
-        "description", "handler", "due_at", "escalate_due_at", "escalated_at", "resolved_at",
+        "description", "handler", "customer_due_at", "due_at", "due_step", "escalate_due_at",
+        "escalated_at", "handled_at", "resolved_at",
         "resolution", "followup_due_at", "followed_up_at", "followup_result", "satisfied",
         "status", "overdue", "overdue_handling", "overdue_escalation", "overdue_followup",
         *AUDIT_API]
     add_columns = edit_columns = COMPLAINT_FORM
     order_columns = ["is_collective", "received_at", "due_at", "code", "id"]
     search_columns = ["customer", "category", "channel", "status", "received_at",
-                      "is_collective", "code", "owner"]
+                      "is_collective", "due_step", "code", "owner"]
     search_filters = {"status": [OverdueFilter, MyOverdueFilter]}
     base_order = ("is_collective", "desc")
 

@@ -1,8 +1,28 @@
-"""客户档案 family: views and REST APIs (declarations only; behaviour is in the bases)."""
-from flask_babel import lazy_gettext as _l
+"""客户档案 family: views and REST APIs (declarations only; behaviour is in the bases).
 
+Customers' credit rating and limit are Finance's (policy 04 4.2; DESIGN.md §4): only
+Finance and Admin write them — read-only on others' forms, 403 over others' API calls —
+and Finance edits exactly these two fields of a customer.
+"""
+from decimal import Decimal, InvalidOperation
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import inspect as sa_inspect
+
+from app.errors import RowRejected
 from app.importer import ImportSpec
-from app.models.customers import ArchiveLoan, Contact, Customer, DevelopmentPlan, Transaction
+from app.models.customers import (
+    CREDIT_FIELDS,
+    ArchiveLoan,
+    Contact,
+    Customer,
+    DevelopmentPlan,
+    Transaction,
+    credit_only,
+    credit_refusal,
+    may_set_credit,
+)
 from app.scope import ScopedInterface
 from app.security import FULL, READ, WRITE
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
@@ -11,6 +31,38 @@ from app.views.grading import CustomerAbcMixin, GradeEvaluationView
 from app.views.imports import ImportMixin
 
 FINANCE_WRITES = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": WRITE}
+# Finance edits customers, but only their credit fields (CreditRule below).
+CUSTOMER_ACCESS = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ,
+                   "Finance": READ + ("can_edit",)}
+FORM_KEEP = ("expected_version", "csrf_token")
+
+
+def changed_columns(item) -> set:
+    """The customer's columns this write changes (new rows: those given a value)."""
+    state = sa_inspect(item)
+    if item.id is None:
+        return {c.key for c in Customer.__table__.columns
+                if getattr(item, c.key, None) not in (None, "")}
+    return {c.key for c in Customer.__table__.columns
+            if state.attrs[c.key].history.has_changes()}
+
+
+def credit_import_check(obj, user):
+    """An import row may fill the credit columns only when Finance or Admin imports."""
+    if any(getattr(obj, c, None) not in (None, "") for c in CREDIT_FIELDS) and \
+            not may_set_credit(user):
+        return RowRejected(credit_refusal(user, CREDIT_FIELDS), "credit_rating")
+    return None
+
+
+class CreditRule:
+    """Mixed into the customer view and API: every write is checked on the model."""
+
+    def _validate(self, item):
+        super()._validate(item)
+        refusal = credit_refusal(g.user, changed_columns(item))
+        if refusal:
+            raise RowRejected(refusal, "credit_rating")
 
 
 class ContactView(ImportMixin, RegisterView):
@@ -91,11 +143,13 @@ class ArchiveLoanView(RegisterView):
     base_order = ("due_on", "asc")
 
 
-class CustomerView(ImportMixin, RegisterView):
+class CustomerView(CreditRule, ImportMixin, RegisterView):
     datamodel = ScopedInterface(Customer)
+    role_access = CUSTOMER_ACCESS
     import_spec = ImportSpec(Customer, ("name", "customer_type", "industry", "scale", "address",
                                         "phone", "cooperation", "is_key", "credit_rating",
-                                        "credit_limit", "notes"), natural_key=("name",))
+                                        "credit_limit", "notes"), natural_key=("name",),
+                             row_check=credit_import_check)
     list_title, show_title = _l("客户档案列表"), _l("查看客户档案")
     add_title, edit_title = _l("新增客户"), _l("编辑客户档案")
     list_columns = ["code", "name", "customer_type", "cooperation", "is_key", "grade",
@@ -116,23 +170,104 @@ class CustomerView(ImportMixin, RegisterView):
     description_columns = {
         "grade": _l("由客户质量等级评定的批准结果写入，此处只读"),
         "is_key": _l("重点客户每月至少联系一次、每半年至少实地拜访一次"),
+        "credit_rating": _l("由财务部评定（客户分级管理制度 4.2），只有财务或系统管理员可以填写"),
+        "credit_limit": _l("由财务部核定，只有财务或系统管理员可以填写"),
     }
     related_views = [ContactView, TransactionView, DevelopmentPlanView, ArchiveLoanView,
                      ComplaintView, GradeEvaluationView]
     base_order = ("code", "asc")
 
+    # --- the form per user: Finance sees the credit fields only; the others see
+    # them read-only (disabled, and dropped from what is posted) -------------------
+    def _restrict_form(self, form):
+        if credit_only(g.user):
+            drop = [f.name for f in form if f.name not in (*CREDIT_FIELDS, *FORM_KEEP)]
+        elif not may_set_credit(g.user):
+            drop = []
+            for name in CREDIT_FIELDS:
+                if name not in form:
+                    continue
+                if request.method == "POST":
+                    drop.append(name)
+                else:
+                    form[name].render_kw = {**(form[name].render_kw or {}),
+                                            "disabled": "disabled"}
+        else:
+            drop = []
+        for name in drop:
+            del form[name]
+        return form
+
+    def _fill_form_exclude_cols(self, exclude_cols, form):
+        super()._fill_form_exclude_cols(exclude_cols, form)
+        self._restrict_form(form)
+
+    def prefill_form(self, form, pk):
+        super().prefill_form(form, pk)
+        self._restrict_form(form)
+
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        self._restrict_form(form)
+        widgets = widgets or {}
+        widgets["add"] = self.add_widget(
+            form=form, include_cols=[c for c in self.add_columns if c in form],
+            exclude_cols=exclude_cols or [], fieldsets=self.add_fieldsets)
+        return widgets
+
+    def _get_edit_widget(self, form=None, exclude_cols=None, widgets=None):
+        self._restrict_form(form)
+        widgets = widgets or {}
+        widgets["edit"] = self.edit_widget(
+            form=form, include_cols=[c for c in self.edit_columns if c in form],
+            exclude_cols=[*(exclude_cols or []), "expected_version"],
+            fieldsets=self.edit_fieldsets)
+        return widgets
 
 
 
-class CustomerApi(CustomerAbcMixin, RegisterApi):
+def _differs(item, name, value) -> bool:
+    """Whether a JSON value would change the customer's column."""
+    current = getattr(item, name, None) if item is not None else None
+    if value in (None, "") or current is None:
+        return value not in (None, "") or (current is not None and current != "")
+    if isinstance(current, Decimal):
+        try:
+            return Decimal(str(value)) != current
+        except (InvalidOperation, ValueError):
+            return True
+    return value != current
+
+
+class CustomerApi(CreditRule, CustomerAbcMixin, RegisterApi):
     resource_name = "customer"
     datamodel = ScopedInterface(Customer)
+    role_access = CUSTOMER_ACCESS
     list_columns = show_columns = ["id", "code", "name", "customer_type", "industry", "scale",
                                    "address", "phone", "cooperation", "is_key", "grade",
                                    "grade_provisional", "grade_review_due", "credit_rating",
                                    "credit_limit", "status", "notes", *AUDIT_API]
     add_columns = edit_columns = CustomerView.add_columns
     search_columns = CustomerView.search_columns
+
+    def _credit_forbidden(self, item=None):
+        """403 when the body would change what this user may not write (checked before
+        the body is loaded, so a refused write changes nothing)."""
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return None
+        changed = {k for k, v in payload.items()
+                   if k in Customer.__table__.columns and _differs(item, k, v)}
+        refusal = credit_refusal(g.user, changed)
+        return self.response(403, message=refusal) if refusal else None
+
+    def post_headless(self):
+        return self._credit_forbidden() or super().post_headless()
+
+    def put_headless(self, pk):
+        item = self.datamodel.get(pk, self._base_filters)
+        if item is None:
+            return self.response_404()
+        return self._credit_forbidden(item) or super().put_headless(pk)
 
 
 class ContactApi(RegisterApi):

@@ -41,6 +41,7 @@ from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
+from app.views.home import Panel, home_panel
 from app.views.paper_forms import GradeEvaluationFormMixin
 
 EVALUATION_ACCESS = {"Clerk": FULL + ("can_create_year",),
@@ -139,9 +140,11 @@ class GradingRuleView(_RuleChecks, RegisterView):
         "active": _l("启用一条规则会同时停用其他规则；新的评定表使用最新启用的规则"),
         "weight_sales": _l("综合得分 = Σ 权重 × 评分 / Σ 权重"),
         "threshold_a": _l("综合得分 ≥ A 级分数线为 A，≥ B 级为 B，≥ C 级为 C，其余为 D"),
+        "threshold_c": _l("低于此分数为 D 级；设为 0 则不设 D 级，即制度 2.0 的 A、B、C 三类"),
         "abc_a": _l("累计销售额占比 ≤ 此值为 A 类（0–1，默认 0.75）"),
         "abc_b": _l("累计销售额占比 ≤ 此值为 B 类，其余为 C 类（默认 0.95）"),
-        "provisional_months": _l("新客户的临时等级在批准后多少个月复评（默认 6）"),
+        "provisional_months": _l("合作（自首次交易起）不满此月数的新客户评为临时等级，"
+                                 "在首次交易后满此月数时复评；尚无交易的自批准起算（默认 6）"),
     }
     base_order = ("created_on", "desc")
 
@@ -446,6 +449,33 @@ class GradeReviewsDueView(BaseView):
         return self.render_template("grading/reviews_due.html", title=_("等级复评到期"),
                                     rows=rows, within_days=days, today=today_cn(),
                                     may_add=may_add, year=today_cn().year)
+
+
+# --- 年度评定提醒 (home page) -------------------------------------------------------------
+ROUND_ROLES = {"Clerk", "Supervisor"}
+
+
+@home_panel
+def annual_round_panel(appbuilder, user) -> Panel | None:
+    """From March 1 (policy 04 5.1.1: the yearly grading in late March), Clerks and
+    Supervisors are reminded while customers in their scope lack the year's evaluation."""
+    today = today_cn()
+    if today.month < grading.ROUND_MONTH or \
+            not {r.name for r in user.roles} & ROUND_ROLES or \
+            not appbuilder.sm.has_access("can_list", "GradeEvaluation"):
+        return None
+    total, rows = grading.without_evaluation(appbuilder.session, today.year, user)
+    if not total:
+        return None
+    note = _("每年 3 月 25–30 日进行客户分级综合评定（客户分级管理制度 5.1.1）："
+             "您范围内还有 %(n)s 个客户没有 %(year)s 年度评定表，"
+             "可在“客户质量等级评定”中创建本年度评定表。", n=total, year=today.year)
+    return Panel(title=_("%(year)s 年度客户分级评定", year=today.year),
+                 columns=[str(Customer.field_labels["code"]),
+                          str(Customer.field_labels["name"]),
+                          str(Customer.field_labels["owner"])],
+                 rows=[[r.code, r.name, r.username] for r in rows],
+                 url=url_for("GradeEvaluationView.list"), note=note, style="warning")
 
 
 def register(appbuilder, add, category) -> None:

@@ -16,7 +16,14 @@ from sqlalchemy import select
 
 from app import audit
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn, render_workbook
-from app.models.complaints import CATEGORIES, CHANNELS, Complaint, month_bounds, monthly_stats
+from app.models.complaints import (
+    CATEGORIES,
+    CHANNELS,
+    DUE_STEPS,
+    Complaint,
+    month_bounds,
+    monthly_stats,
+)
 from app.models.customers import COOPERATION, CUSTOMER_TYPES, Customer
 from app.models.grading import ASPECT_LABELS, SCORE_FIELDS, GradeEvaluation, weights_text
 from app.scope import scope_clause
@@ -65,6 +72,8 @@ def complaint_register_layout() -> FormLayout:
             XlsxColumn("description", str(label["description"]), width=30),
             XlsxColumn("handler", str(label["handler"]), width=10),
             XlsxColumn("due_at", str(label["due_at"]), "datetime", width=16),
+            XlsxColumn("due_step", str(label["due_step"]), "enum", labels(DUE_STEPS), width=9),
+            XlsxColumn("handled_at", str(label["handled_at"]), "datetime", width=16),
             XlsxColumn("resolution", str(label["resolution"]), width=24),
             XlsxColumn("resolved_at", str(label["resolved_at"]), "datetime", width=16),
             XlsxColumn("followed_up_at", str(label["followed_up_at"]), "datetime", width=16),
@@ -103,7 +112,8 @@ def complaint_register_sheets(session, month: str, user) -> list[SheetSpec]:
     result = session.execute(
         select(Complaint.code, Complaint.received_at, Customer.name, Complaint.complainant,
                Complaint.channel, Complaint.category, Complaint.description, Complaint.handler,
-               Complaint.due_at, Complaint.resolution, Complaint.resolved_at,
+               Complaint.due_at, Complaint.due_step, Complaint.handled_at,
+               Complaint.resolution, Complaint.resolved_at,
                Complaint.followed_up_at, Complaint.followup_result)
         .join(Customer, Customer.id == Complaint.customer_id)
         .where(Complaint.received_at >= start, Complaint.received_at < end,

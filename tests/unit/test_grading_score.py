@@ -12,6 +12,7 @@ from app.models.grading import (
     add_months,
     grade_for,
     is_provisional,
+    review_due_date,
     total_score,
     weights_text,
 )
@@ -75,13 +76,29 @@ def test_other_thresholds_are_respected():
 
 @pytest.mark.parametrize("first, approval, expected", [
     (None, date(2026, 3, 28), True),  # no transaction
-    (date(2025, 3, 29), date(2026, 3, 28), True),  # less than a year
-    (date(2025, 3, 28), date(2026, 3, 28), False),  # exactly a year
+    (date(2025, 9, 29), date(2026, 3, 28), True),  # 5 months and a bit
+    (date(2025, 9, 28), date(2026, 3, 28), False),  # exactly 6 months (合作满六个月)
+    (date(2025, 8, 28), date(2026, 3, 28), False),  # 7 months
+    (date(2025, 10, 28), date(2026, 3, 28), True),  # 5 months
     (date(2024, 1, 1), date(2026, 3, 28), False),
     (date(2026, 3, 1), date(2026, 3, 28), True),
 ])
 def test_provisional_when_new_customer(first, approval, expected):
     assert is_provisional(first, approval) is expected
+
+
+def test_provisional_months_come_from_the_rule():
+    assert is_provisional(date(2025, 9, 1), date(2026, 3, 28), months=12) is True
+    assert is_provisional(date(2026, 1, 1), date(2026, 3, 28), months=2) is False
+
+
+@pytest.mark.parametrize("first, approval, months, expected", [
+    (date(2025, 11, 10), date(2026, 3, 28), 6, date(2026, 5, 10)),  # after the first deal
+    (None, date(2026, 3, 28), 6, date(2026, 9, 28)),  # no deal yet: after the approval
+    (date(2026, 2, 28), date(2026, 3, 28), 3, date(2026, 5, 28)),
+])
+def test_review_is_due_months_after_the_first_transaction(first, approval, months, expected):
+    assert review_due_date(first, approval, months) == expected
 
 
 @pytest.mark.parametrize("day, months, expected", [
