@@ -9,6 +9,7 @@ from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.complaints import ComplaintView
 from app.views.grading import CustomerAbcMixin, GradeEvaluationView
 from app.views.imports import ImportMixin
+from app.views.visits import ContactDueMixin, VisitRecordView
 
 FINANCE_WRITES = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": WRITE}
 
@@ -118,13 +119,13 @@ class CustomerView(ImportMixin, RegisterView):
         "is_key": _l("重点客户每月至少联系一次、每半年至少实地拜访一次"),
     }
     related_views = [ContactView, TransactionView, DevelopmentPlanView, ArchiveLoanView,
-                     ComplaintView, GradeEvaluationView]
+                     ComplaintView, GradeEvaluationView, VisitRecordView]
     base_order = ("code", "asc")
 
 
 
 
-class CustomerApi(CustomerAbcMixin, RegisterApi):
+class CustomerApi(ContactDueMixin, CustomerAbcMixin, RegisterApi):
     resource_name = "customer"
     datamodel = ScopedInterface(Customer)
     list_columns = show_columns = ["id", "code", "name", "customer_type", "industry", "scale",
