@@ -26,6 +26,7 @@ from app.models.visits import (
     fill_item,
     my_tasks,
     plan_duplicate,
+    plan_items,
 )
 from app.scope import DEPARTMENT, ScopedInterface, current_user, in_scope, user_scope
 from app.security import FULL, READ
@@ -204,7 +205,7 @@ class VisitPlanView(_PlanChecks, RegisterView):
     show_template = "visits/plan_show.html"
     list_title, show_title = _l("客户拜访计划表"), _l("查看客户拜访计划表")
     add_title, edit_title = _l("新增客户拜访计划表"), _l("编辑客户拜访计划表")
-    list_columns = ["month", "title", "department", "status", "item_count", "owner"]
+    list_columns = ["month", "title", "department", "status", "owner"]
     show_fieldsets = [
         (_l("客户拜访计划表"), {"fields": ["month", "title", "department", "status", "owner"]}),
         (_l("记录信息"), {"fields": ["created_on", "changed_on"], "expanded": False}),
@@ -224,6 +225,7 @@ class VisitPlanView(_PlanChecks, RegisterView):
             plan = self.datamodel.get(pk, self._base_filters)
             if plan is not None:
                 kwargs["plan"] = plan
+                kwargs["plan_items"] = plan_items(self.datamodel.session, plan)
                 kwargs["may_add_item"] = (
                     plan.status in plan.workflow.editable
                     and self.appbuilder.sm.has_access("can_add", "VisitPlanItem"))
@@ -234,7 +236,7 @@ class VisitPlanApi(VisitPlanFormMixin, _PlanChecks, RegisterApi):
     resource_name = "visit_plan"
     datamodel = ScopedInterface(VisitPlan)
     role_access = PLAN_ACCESS
-    list_columns = show_columns = ["id", "month", "title", "status", "item_count", *AUDIT_API]
+    list_columns = show_columns = ["id", "month", "title", "status", *AUDIT_API]
     add_columns = edit_columns = ["month", "title"]
     order_columns = ["month", "id"]
     search_columns = ["month", "status", "department"]
