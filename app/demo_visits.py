@@ -20,6 +20,7 @@ from app.models.visits import (
     VisitPlanItem,
     VisitRecord,
     add_months,
+    customer_defaults,
     visit_record_contact,
 )
 from app.timeutil import now_cn, today_cn
@@ -166,9 +167,11 @@ def load(session, users) -> list[str]:
                 for customer in chosen:
                     seq += 1
                     deadline = first.replace(day=rng.choice([10, 15, 20, 25, 28]))
+                    filled = customer_defaults(session, customer)
                     item = VisitPlanItem(
                         visit_plan_id=plan_id, seq=seq, customer_id=customer.id,
-                        address=customer.address, contact_info=customer.phone,
+                        address=filled["address"] or None,
+                        contact_info=filled["contact_info"] or None,
                         visitor_id=clerk.id, purpose=rng.choice(PURPOSES), deadline=deadline,
                         remarks="重点客户" if customer.is_key else None,
                         owner_id=clerk.id, department_id=supervisor.department_id,

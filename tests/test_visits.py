@@ -591,3 +591,21 @@ def test_web_duplicate_plan_shows_the_chinese_message(api, browser, session):
 def test_clerk_has_no_add_plan_page(browser):
     r = browser("clerk1").get("/visitplanview/add")
     assert r.status_code in (302, 403)
+
+
+@pytest.mark.parametrize("resource", ["visit_plan", "visit_plan_item", "visit_record"])
+def test_registers_export_to_excel_in_scope(api, session, resource):
+    plan, item, customer = approved_plan_with_item(api, session)
+    clerk = api("clerk1")
+    record = new_record(clerk, customer, visit_plan_item=item).json["id"]
+    step(clerk, "visit_record", record, "submit")
+    client = api("supervisor1")
+    r = client.get(f"/api/v1/{resource}/export.xlsx")
+    assert r.status_code == 200, r.get_data(as_text=True)[:300]
+    sheet = openpyxl.load_workbook(io.BytesIO(r.data)).worksheets[0]
+    header = [c.value for c in sheet[1]]
+    expected = {"visit_plan": "计划月份", "visit_plan_item": "已拜访",
+                "visit_record": "超出拜访时限"}[resource]
+    assert expected in header
+    assert sheet.max_row >= 2
+    assert api("clerk3").get(f"/api/v1/{resource}/export.xlsx").status_code == 200

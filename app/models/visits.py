@@ -27,8 +27,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import aliased, joinedload, relationship
+from sqlalchemy.orm import aliased, column_property, joinedload, relationship
 
 from app.errors import RowRejected
 from app.models.base import COMMON_LABELS, RegisterMixin
@@ -142,15 +141,6 @@ class VisitPlanItem(RegisterMixin, Model):
     def display_sql(alias):
         return alias.purpose
 
-    @hybrid_property
-    def done(self) -> bool:
-        return any(r.status in DONE_STATES for r in self.records)
-
-    @done.expression
-    def done(cls):
-        return exists().where(VisitRecord.visit_plan_item_id == cls.id,
-                              VisitRecord.status.in_(DONE_STATES))
-
     @property
     def overdue(self) -> bool:
         return not self.done and self.deadline is not None and self.deadline < today_cn()
@@ -222,16 +212,11 @@ def fill_item(session, item) -> None:
 def plan_items(session, plan) -> list:
     """The plan's items in order, customer and visitor loaded and `done` computed in the
     same query (the plan's page and its paper form read them without further queries)."""
-    rows = session.execute(
-        select(VisitPlanItem, VisitPlanItem.done.label("is_done"))
+    return session.scalars(
+        select(VisitPlanItem)
         .where(VisitPlanItem.visit_plan_id == plan.id)
         .options(joinedload(VisitPlanItem.customer), joinedload(VisitPlanItem.visitor))
         .order_by(VisitPlanItem.seq, VisitPlanItem.id)).all()
-    today = today_cn()
-    for item, is_done in rows:
-        item.is_done = bool(is_done)
-        item.is_overdue = not is_done and item.deadline < today
-    return [item for item, _done in rows]
 
 
 def my_tasks(session, user, limit: int | None = None) -> list[dict]:
@@ -350,6 +335,13 @@ class VisitRecord(RegisterMixin, Model):
         self.late = bool(item is not None and self.visit_date is not None
                          and item.deadline is not None and self.visit_date > item.deadline)
         return None
+
+
+# 已拜访: a submitted (or later) record points at the item; loaded with the item in the same
+# SELECT (a correlated EXISTS), so lists and the API read no records per item.
+VisitPlanItem.done = column_property(
+    exists().where(VisitRecord.visit_plan_item_id == VisitPlanItem.id,
+                   VisitRecord.status.in_(DONE_STATES)))
 
 
 # --- 联系频率规则 (policy 05 三.1–2; DESIGN.md §4) ----------------------------------------

@@ -11,6 +11,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import Column
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -96,6 +97,24 @@ class MyTasksFilter(BaseFilter):
             VisitPlanItem.visitor_id == getattr(user, "id", None))
 
 
+class ItemInterface(ScopedInterface):
+    """Scoped; `done` is a read-only computed column (a correlated EXISTS), which FAB's
+    column checks would read as a table column."""
+
+    def _computed(self, col_name) -> bool:
+        return col_name in self.list_columns and \
+            not isinstance(self.list_columns[col_name], Column)
+
+    def is_unique(self, col_name):
+        return False if self._computed(col_name) else super().is_unique(col_name)
+
+    def is_nullable(self, col_name):
+        return True if self._computed(col_name) else super().is_nullable(col_name)
+
+    def is_pk(self, col_name):
+        return False if self._computed(col_name) else super().is_pk(col_name)
+
+
 # --- 拜访计划明细 --------------------------------------------------------------------------
 ITEM_COLUMNS = ["seq", "customer", "address", "contact_info", "visitor", "purpose", "deadline",
                 "remarks", "done"]
@@ -120,7 +139,7 @@ class _ItemChecks:
 
 
 class VisitPlanItemView(_ItemChecks, RegisterView):
-    datamodel = ScopedInterface(VisitPlanItem)
+    datamodel = ItemInterface(VisitPlanItem)
     role_access = ITEM_ACCESS
     add_template = "visits/item_form.html"
     edit_template = "visits/item_edit.html"
@@ -155,7 +174,7 @@ class VisitPlanItemView(_ItemChecks, RegisterView):
 
 class VisitPlanItemApi(_ItemChecks, RegisterApi):
     resource_name = "visit_plan_item"
-    datamodel = ScopedInterface(VisitPlanItem)
+    datamodel = ItemInterface(VisitPlanItem)
     role_access = ITEM_ACCESS
     list_columns = show_columns = [
         "id", "visit_plan.id", "visit_plan.month", "seq", "customer.id", "customer.name",
