@@ -609,3 +609,37 @@ def test_registers_export_to_excel_in_scope(api, session, resource):
     assert expected in header
     assert sheet.max_row >= 2
     assert api("clerk3").get(f"/api/v1/{resource}/export.xlsx").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["clerk1", "supervisor1", "executive", "finance", "admin"])
+def test_every_role_opens_the_visit_pages(browser, username):
+    web = browser(username)
+    for path in ("/visitplanview/list/", "/visitplanitemview/list/", "/visitrecordview/list/",
+                 "/visits/contact_due/", "/"):
+        r = web.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+
+
+def test_executive_and_finance_read_but_do_not_write(api, session):
+    plan = new_plan(api("supervisor1"))
+    for username in ("executive", "finance"):
+        client = api(username)
+        assert client.get(f"/api/v1/visit_plan/{plan}").status_code == 200
+        assert client.post("/api/v1/visit_plan/", json={"month": fresh_month(),
+                                                        "title": "x"}).status_code == 403
+        assert client.put(f"/api/v1/visit_plan/{plan}", json={"title": "y"}).status_code == 403
+    assert step(api("finance"), "visit_plan", plan, "submit").status_code == 403
+
+
+def test_record_and_plan_show_pages_offer_the_steps(api, session, browser):
+    plan, item, customer = approved_plan_with_item(api, session)
+    record = new_record(api("clerk1"), customer, visit_plan_item=item,
+                        unsolved="需要经理决定").json["id"]
+    page = browser("clerk1").text(f"/visitrecordview/show/{record}")
+    assert 'data-step="submit"' in page and "需要经理决定" in page
+    page = browser("executive").text(f"/visitplanview/show/{plan}")
+    assert "已批准" in page and 'data-step="approve"' not in page
+    web = browser("clerk1")
+    r = web.post(f"/visitrecordview/action/submit/{record}", {}, follow_redirects=True)
+    assert "已提交" in r.get_data(as_text=True)
+    assert session.get(VisitRecord, record).status == "submitted"
