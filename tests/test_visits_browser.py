@@ -82,18 +82,30 @@ def test_supervisor_drafts_a_plan_and_adds_an_item(chrome, live_url, api, sessio
     assert item.owner_id == item.visitor_id
 
 
-def test_clerk_records_a_visit(chrome, live_url, api, session):
+def test_clerk_records_a_planned_visit(chrome, live_url, api, session):
+    """The task chosen first sets its customer; the visit after its 拜访时限 is late."""
     name = unique("浏览器记录客户")
-    customer = api("clerk3").post("/api/v1/customer/", json={"name": name,
-                                                             "cooperation": "active"}).json["id"]
+    clerk3, sup2 = api("clerk3"), api("supervisor2")
+    customer = clerk3.post("/api/v1/customer/", json={"name": name,
+                                                      "cooperation": "active"}).json["id"]
+    plan = sup2.post("/api/v1/visit_plan/", json={"month": "1989-12", "title": "旧计划"}).json["id"]
+    clerk3_id = clerk3.get(f"/api/v1/customer/{customer}").json["result"]["owner"]["id"]
+    item = sup2.post("/api/v1/visit_plan_item/", json={
+        "visit_plan": plan, "customer": customer, "visitor": clerk3_id,
+        "purpose": "浏览器回访", "deadline": "1989-12-20"}).json["id"]
+    sup2.post(f"/api/v1/visit_plan/{plan}/transition/submit", json={})
+    api("executive").post(f"/api/v1/visit_plan/{plan}/transition/approve", json={})
     sign_in(chrome, live_url, "clerk3")
     chrome.get(live_url + "/visitrecordview/add")
-    choose(chrome, "customer", name)
+    wait(chrome).until(ec.presence_of_element_located((By.ID, "needs")))
+    choose(chrome, "visit_plan_item", "浏览器回访")
+    wait(chrome).until(lambda c: c.execute_script("return $('#customer').val()") == str(customer))
     pick_day(chrome, "visit_date", 1)
     chrome.find_element(By.ID, "needs").send_keys("希望缩短交货周期")
     chrome.find_element(By.ID, "unsolved").send_keys("账期要求超出权限")
     submit(chrome)
     record = session.scalars(select(VisitRecord).where(VisitRecord.customer_id == customer)).one()
     assert record.visit_date == date(today_cn().year, today_cn().month, 1)
+    assert record.visit_plan_item_id == item and record.late is True
     assert record.status == "draft" and record.unsolved == "账期要求超出权限"
     assert session.get(Customer, customer).name == name

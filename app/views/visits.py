@@ -282,6 +282,8 @@ def _late_mark(value):
 
 class VisitRecordView(_RecordChecks, RegisterView):
     datamodel = ScopedInterface(VisitRecord)
+    add_template = "visits/record_add.html"
+    edit_template = "visits/record_edit.html"
     list_title, show_title = _l("客户拜访记录表"), _l("查看客户拜访记录")
     add_title, edit_title = _l("新增客户拜访记录"), _l("编辑客户拜访记录")
     list_columns = ["customer", "visit_date", "visit_type", "visit_plan_item", "late", "status",
