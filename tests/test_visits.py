@@ -207,6 +207,9 @@ def test_items_are_locked_once_the_plan_is_submitted(api, session):
     r = sup.put(f"/api/v1/visit_plan_item/{item}", json={"purpose": "改"})
     assert r.status_code == 422
     assert sup.delete(f"/api/v1/visit_plan_item/{item}").status_code == 422
+    draft = new_plan(sup)
+    r = sup.put(f"/api/v1/visit_plan_item/{item}", json={"visit_plan": draft})
+    assert r.status_code == 422 and "不能再修改明细" in str(r.json["message"])
     assert sup.get(f"/api/v1/visit_plan_item/{item}").json["result"]["purpose"] == "了解年度采购计划"
 
 

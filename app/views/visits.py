@@ -12,6 +12,7 @@ from flask_appbuilder.security.decorators import has_access, permission_name, pr
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column
+from sqlalchemy import inspect as sa_inspect
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
@@ -130,11 +131,20 @@ class _ItemChecks:
             fill_item(self.datamodel.session, item)
             super()._validate(item)
 
-    def pre_delete(self, item):
-        plan = item.visit_plan
+    @staticmethod
+    def _check_plan_open(plan):
         if plan is not None and plan.status not in plan.workflow.editable:
             raise RowRejected(_("计划“%(plan)s”已%(state)s，不能再修改明细", plan=plan,
                                 state=plan.workflow.state_label(plan.status)))
+
+    def pre_update(self, item):
+        """An item does not leave a submitted or approved plan either."""
+        for plan in sa_inspect(item).attrs.visit_plan.history.deleted or ():
+            self._check_plan_open(plan)
+        super().pre_update(item)
+
+    def pre_delete(self, item):
+        self._check_plan_open(item.visit_plan)
         super().pre_delete(item)
 
 
