@@ -646,3 +646,10 @@ def test_record_and_plan_show_pages_offer_the_steps(api, session, browser):
     r = web.post(f"/visitrecordview/action/submit/{record}", {}, follow_redirects=True)
     assert "已提交" in r.get_data(as_text=True)
     assert session.get(VisitRecord, record).status == "submitted"
+
+
+def test_a_key_customer_only_called_is_behind_on_site_since_creation():
+    days, reasons = contact_reasons(True, date(2025, 1, 10), date(2026, 2, 20), None,
+                                    date(2026, 3, 1))
+    assert reasons == ["重点客户超过 6 个月未实地拜访（建档以来无实地拜访记录）"]
+    assert days == (date(2026, 3, 1) - date(2025, 7, 10)).days

@@ -423,17 +423,19 @@ def contact_reasons(is_key, created, last_contact, last_on_site, today) -> tuple
     """Days overdue and the reasons for one row of contact_due_statement (no queries)."""
     reasons, overdue = [], []
     created = _as_date(created)
-    rules = ([(last_contact, KEY_CONTACT_MONTHS, _l("重点客户超过 1 个月未联系")),
-              (last_on_site, KEY_ON_SITE_MONTHS, _l("重点客户超过 6 个月未实地拜访"))]
+    never_contacted, never_on_site = _l("（建档以来无联系记录）"), _l("（建档以来无实地拜访记录）")
+    rules = ([(last_contact, KEY_CONTACT_MONTHS, _l("重点客户超过 1 个月未联系"), never_contacted),
+              (last_on_site, KEY_ON_SITE_MONTHS, _l("重点客户超过 6 个月未实地拜访"),
+               never_on_site)]
              if is_key else
-             [(last_contact, OTHER_CONTACT_MONTHS, _l("超过 3 个月（一个季度）未联系"))])
-    for last, months, reason in rules:
+             [(last_contact, OTHER_CONTACT_MONTHS, _l("超过 3 个月（一个季度）未联系"),
+               never_contacted)])
+    for last, months, reason, never in rules:
         since = _as_date(last) or created
         due = add_months(since, months)
         if due < today:
             overdue.append((today - due).days)
-            reasons.append(str(reason) if last is not None
-                           else str(reason) + str(_l("（建档以来无联系记录）")))
+            reasons.append(str(reason) if last is not None else str(reason) + str(never))
     return max(overdue, default=0), reasons
 
 
