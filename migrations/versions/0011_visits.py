@@ -1,7 +1,7 @@
 """visits: visit plans with items, visit records and the contacts met (issue 11)
 
 Revision ID: 0011_visits
-Revises: 0005_export_jobs
+Revises: 0018_indexes
 Create Date: 2026-12-01 05:56:19.215575
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_visits'
-down_revision = '0005_export_jobs'
+down_revision = '0018_indexes'
 branch_labels = None
 depends_on = None
 
