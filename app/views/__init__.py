@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from app.views import complaints as cmp
 from app.views import customers as cust
 from app.views import grading as grad
+from app.views import visits as vis
 from app.views.audit import AuditLogApi, AuditLogView
 from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
@@ -13,6 +14,7 @@ from app.views.users import HandoverView
 CUSTOMERS = ("Customers", _l("客户管理"), "fa-address-book")
 ORGANISATION = ("Organisation", _l("组织"), "fa-building")
 GRADING = ("Grading", _l("客户分级"), "fa-star")
+VISITS = ("Visits", _l("客户拜访"), "fa-car")
 SERVICE = ("Service", _l("客户服务"), "fa-life-ring")
 SETTINGS = ("Settings", _l("系统设置"), "fa-cogs")
 
@@ -31,6 +33,7 @@ def register_views(appbuilder) -> None:
         "fa-road", CUSTOMERS)
     add(appbuilder, cust.ArchiveLoanView, "Archive loans", _l("资料借阅"), "fa-archive",
         CUSTOMERS)
+    vis.register(appbuilder, add, VISITS)  # issue 11: 拜访计划表, 明细, 拜访记录, 待联系客户
     add(appbuilder, cmp.ComplaintView, "Complaints", _l("客户投诉登记表"), "fa-bullhorn", SERVICE)
     add(appbuilder, cmp.MyOverdueComplaintView, "My overdue complaints", _l("我的超期投诉"),
         "fa-clock-o", SERVICE)

@@ -29,6 +29,7 @@ from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.complaints import ComplaintView
 from app.views.grading import CustomerAbcMixin, GradeEvaluationView
 from app.views.imports import ImportMixin
+from app.views.visits import ContactDueMixin, VisitRecordView
 
 FINANCE_WRITES = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": WRITE}
 # Finance edits customers, but only their credit fields (CreditRule below).
@@ -174,7 +175,7 @@ class CustomerView(CreditRule, ImportMixin, RegisterView):
         "credit_limit": _l("由财务部核定，只有财务或系统管理员可以填写"),
     }
     related_views = [ContactView, TransactionView, DevelopmentPlanView, ArchiveLoanView,
-                     ComplaintView, GradeEvaluationView]
+                     ComplaintView, GradeEvaluationView, VisitRecordView]
     base_order = ("code", "asc")
 
     # --- the form per user: Finance sees the credit fields only; the others see
@@ -238,7 +239,7 @@ def _differs(item, name, value) -> bool:
     return value != current
 
 
-class CustomerApi(CreditRule, CustomerAbcMixin, RegisterApi):
+class CustomerApi(CreditRule, ContactDueMixin, CustomerAbcMixin, RegisterApi):
     resource_name = "customer"
     datamodel = ScopedInterface(Customer)
     role_access = CUSTOMER_ACCESS

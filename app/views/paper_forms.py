@@ -13,6 +13,7 @@ from flask_appbuilder.api import safe
 from flask_appbuilder.security.decorators import permission_name, protect
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from app import audit
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn, render_workbook
@@ -26,6 +27,8 @@ from app.models.complaints import (
 )
 from app.models.customers import COOPERATION, CUSTOMER_TYPES, Customer
 from app.models.grading import ASPECT_LABELS, SCORE_FIELDS, GradeEvaluation, weights_text
+from app.models.org import ConsoleUser
+from app.models.visits import VisitPlanItem
 from app.scope import scope_clause
 from app.timeutil import now_cn
 from app.workflow import history
@@ -229,4 +232,72 @@ class GradeEvaluationFormMixin:
             return self.response_404()
         sheets = grade_form_sheets(self.datamodel.session, evaluation)
         name = f"{_('客户质量等级评定表')}_{evaluation.customer.name}_{evaluation.year}.xlsx"
+        return send_form(sheets, name)
+
+
+# --------------------------------------------------------------------------
+# 客户拜访计划表 (policy 01 二 §3; DESIGN.md §4, §8): exactly the policy's 8 columns
+# --------------------------------------------------------------------------
+def visit_plan_layout() -> FormLayout:
+    return FormLayout(
+        title=_("客户拜访计划表"),
+        header_fields=[(_("月份"), "month"), (_("部门"), "department"), (_("状态"), "status")],
+        table=[
+            XlsxColumn("seq", _("序号"), "int", width=6),
+            XlsxColumn("customer", _("客户名称"), width=24),
+            XlsxColumn("address", _("地址"), width=28),
+            XlsxColumn("contact_info", _("联系方式"), width=20),
+            XlsxColumn("visitor", _("拜访人员"), width=14),
+            XlsxColumn("purpose", _("拜访目的"), width=28),
+            XlsxColumn("deadline", _("拜访时限"), "date", width=12),
+            XlsxColumn("remarks", _("备注"), width=18),
+        ],
+        min_table_rows=10,
+        footer_fields=[(_("制表人"), "drafter"), (_("审批人：客户服务部经理"), "approver")],
+        signatures=[_("制表人"), _("审批人：客户服务部经理")],
+        orientation="landscape",
+    )
+
+
+def visit_plan_sheets(session, plan) -> list[SheetSpec]:
+    """One query for the items (customer and visitor joined); other visitors go after the
+    assigned Clerk's name."""
+    visitor = aliased(ConsoleUser)
+    result = session.execute(
+        select(VisitPlanItem.seq, Customer.name, VisitPlanItem.address,
+               VisitPlanItem.contact_info, visitor.last_name, visitor.first_name,
+               VisitPlanItem.visitors, VisitPlanItem.purpose, VisitPlanItem.deadline,
+               VisitPlanItem.remarks)
+        .join(Customer, Customer.id == VisitPlanItem.customer_id)
+        .join(visitor, visitor.id == VisitPlanItem.visitor_id)
+        .where(VisitPlanItem.visit_plan_id == plan.id)
+        .order_by(VisitPlanItem.seq, VisitPlanItem.id))
+    rows = []
+    for r in result:
+        name = f"{r.last_name or ''}{r.first_name or ''}"
+        rows.append({"seq": r.seq, "customer": r.name, "address": r.address,
+                     "contact_info": r.contact_info,
+                     "visitor": name + (f"（{r.visitors}）" if r.visitors else ""),
+                     "purpose": r.purpose, "deadline": r.deadline, "remarks": r.remarks})
+    signed = {entry.step: f"{entry.user} {entry.at:%Y-%m-%d}" for entry in history(session, plan)}
+    header = {"month": plan.month, "department": str(plan.department or ""),
+              "status": str(plan.workflow.state_label(plan.status)),
+              "drafter": signed.get("submit", str(plan.owner)),
+              "approver": signed.get("approve", "")}
+    return [SheetSpec(visit_plan_layout(), header, rows)]
+
+
+class VisitPlanFormMixin:
+    """GET /api/v1/visit_plan/<id>/form.xlsx (DESIGN.md §8)."""
+
+    @expose("/<int:pk>/form.xlsx", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def plan_form(self, pk):
+        plan = self.datamodel.get(pk, self._base_filters)
+        if plan is None:
+            return self.response_404()
+        sheets = visit_plan_sheets(self.datamodel.session, plan)
+        name = f"{_('客户拜访计划表')}_{plan.month}_{plan.department or ''}.xlsx"
         return send_form(sheets, name)
