@@ -318,13 +318,14 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _page_setup(ws: Worksheet, landscape: bool, title: str | None = None) -> None:
+def _page_setup(ws: Worksheet, landscape: bool, title: str | None = None, one_page: bool = False) -> None:
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
     ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    # One page wide, as many pages tall as needed; a one-page form shrinks to fit the sheet.
+    ws.fit_to_pages(1, 1 if one_page else 0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.center_horizontally()
     if title:
@@ -473,6 +474,7 @@ class FormLayout:
     footer_fields: Sequence[FieldSpec] = ()
     signatures: Sequence[str] = ()
     orientation: Literal["portrait", "landscape"] = "portrait"
+    one_page: bool = False  # print on exactly one sheet of paper (fit to page)
 
     def __post_init__(self) -> None:
         if self.fields_per_row < 1:
@@ -550,7 +552,7 @@ class _FormSheet:
         layout, spec = self.layout, self.spec
         for index, width in enumerate(self.widths):
             self.ws.set_column(index, index, width)
-        _page_setup(self.ws, landscape=layout.orientation == "landscape")
+        _page_setup(self.ws, landscape=layout.orientation == "landscape", one_page=layout.one_page)
 
         self._line(layout.title, self.formats(bold=True, font_size=16, align="center", valign="vcenter"), 32)
         if layout.header_fields:

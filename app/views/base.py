@@ -169,8 +169,10 @@ class _RegisterDeclarations:
         self._validate(item)
 
     def _validate(self, item):
-        """Every rule before a write; registers may extend it (and call super())."""
-        check_before_save(self.datamodel.session, item)
+        """Every rule before a write; registers may extend it (and call super()).
+        No autoflush: reading a related row must not write the unchecked values first."""
+        with self.datamodel.session.no_autoflush:
+            check_before_save(self.datamodel.session, item)
 
     def pre_delete(self, item):
         check_may_change(item, g.user)
