@@ -5,10 +5,13 @@ import re
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
+from flask_appbuilder.fieldwidgets import DateTimePickerWidget
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from wtforms import DateTimeField
+from wtforms.validators import DataRequired
 
 from app.models.complaints import CATEGORIES as COMPLAINT_CATEGORIES
 from app.models.complaints import Complaint
@@ -118,10 +121,21 @@ RECEPTION_DESCRIPTIONS = {
     "host": _l("负责接待的客户关系专员"),
 }
 
+# The picker fills in the day (yyyy-mm-dd); a time may be typed after it.
+WHEN_FORMATS = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"]
+
+
+def _when_fields() -> dict:
+    return {name: DateTimeField(Reception.field_labels[name], format=WHEN_FORMATS,
+                                widget=DateTimePickerWidget(), validators=[DataRequired()],
+                                description=_l("点日历选择日期，可在日期后输入时间，如 09:30"))
+            for name in ("arrival", "departure")}
+
 
 class ReceptionView(RegisterView):
     datamodel = ScopedInterface(Reception)
     show_template = "reception/show.html"
+    add_template, edit_template = "reception/add.html", "reception/edit.html"
     list_title, show_title = _l("客户接待"), _l("查看客户接待")
     add_title, edit_title = _l("登记来访通知"), _l("编辑客户接待")
     list_columns = ["customer", "arrival", "departure", "visitor_count", "notice_from",
@@ -139,6 +153,8 @@ class ReceptionView(RegisterView):
         (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
     ]
     add_columns = edit_columns = RECEPTION_FORM
+    add_form_extra_fields = _when_fields()
+    edit_form_extra_fields = _when_fields()
     search_columns = ["customer", "notice_from", "arrival", "status", "estimated_cost",
                       "actual_cost", "owner", "department"]
     order_columns = ["arrival", "departure", "estimated_cost", "actual_cost", "status"]
