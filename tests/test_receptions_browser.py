@@ -13,27 +13,27 @@ from tests.conftest import unique
 from tests.test_browser import chrome, live_url, sign_in  # noqa: F401  (fixtures)
 
 
-def pick_day(chrome, field_name, day):
+def pick_day(driver, field_name, day):
     """Open the field's calendar by clicking its icon and click a day of the shown month."""
-    group = chrome.find_element(By.NAME, field_name).find_element(By.XPATH, "..")
+    group = driver.find_element(By.NAME, field_name).find_element(By.XPATH, "..")
     group.find_element(By.CSS_SELECTOR, ".input-group-addon").click()
-    picker = WebDriverWait(chrome, 10).until(expected_conditions.visibility_of_element_located(
+    picker = WebDriverWait(driver, 10).until(expected_conditions.visibility_of_element_located(
         (By.CSS_SELECTOR, ".datepicker-dropdown")))
     cells = picker.find_elements(By.XPATH, ".//td[contains(@class,'day') and "
                                            "not(contains(@class,'old')) and "
                                            f"not(contains(@class,'new')) and text()='{day}']")
     cells[0].click()
-    field = chrome.find_element(By.NAME, field_name)
-    WebDriverWait(chrome, 10).until(lambda _d: field.get_attribute("value"))
+    field = driver.find_element(By.NAME, field_name)
+    WebDriverWait(driver, 10).until(lambda _d: field.get_attribute("value"))
     field.send_keys(Keys.ESCAPE)  # the calendar stays open until dismissed
-    WebDriverWait(chrome, 10).until(expected_conditions.invisibility_of_element_located(
+    WebDriverWait(driver, 10).until(expected_conditions.invisibility_of_element_located(
         (By.CSS_SELECTOR, ".datepicker-dropdown")))
     return field.get_attribute("value")
 
 
-def submit(chrome, form):
+def submit(driver, form):
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    WebDriverWait(chrome, 10).until(expected_conditions.staleness_of(form))
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(form))
 
 
 def test_clerk_adds_a_reception_and_an_expense_in_chromium(chrome, live_url, api, session):  # noqa: F811
