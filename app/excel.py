@@ -530,6 +530,19 @@ _CELL = {"border": 1, "valign": "vcenter", "text_wrap": True}
 _LINE_HEIGHT = 15.0
 
 
+def _even_bounds(widths: Sequence[float], parts: int) -> list[int]:
+    """Column bounds cutting ``widths`` into ``parts`` runs of about equal total width."""
+    edges = [0.0]
+    for width in widths:
+        edges.append(edges[-1] + width)
+    bounds = [0]
+    for i in range(1, parts):
+        target = edges[-1] * i / parts
+        first, last = bounds[-1] + 1, len(widths) - (parts - i)
+        bounds.append(min(range(first, last + 1), key=lambda b: abs(edges[b] - target)))
+    return [*bounds, len(widths)]
+
+
 class _FormSheet:
     """Draws one SheetSpec top to bottom; ``self.row`` is the next free row."""
 
@@ -655,8 +668,8 @@ class _FormSheet:
         if self.n_cols < len(texts):
             self._line("    ".join(texts), fmt, 28)
             return
-        # Spread the signatures evenly over the full width.
-        bounds = [round(i * self.n_cols / len(texts)) for i in range(len(texts) + 1)]
+        # Spread the signatures evenly over the full width (by column widths, not counts).
+        bounds = _even_bounds(self.widths[: self.n_cols], len(texts))
         for text, first_col, end in zip(texts, bounds, bounds[1:]):
             self._merge(first_col, end - 1, fmt)
             _write_text(self.ws, self.row, first_col, text, fmt)

@@ -259,7 +259,8 @@ def test_actual_cost_is_the_decimal_sum_of_the_lines(api, clerk, supervisor, cus
 
 
 @pytest.mark.parametrize(("amount", "message"), [("-5.00", "不能为负数"), ("0", "必须大于 0"),
-                                                 ("十元", "请输入"), ("1e20", "超出上限")])
+                                                 ("十元", "请输入"), ("1e20", "超出上限"),
+                                                 ("1e30", "请输入数字"), ("NaN", "请输入数字")])
 def test_bad_expense_amount_is_refused_in_chinese(clerk, supervisor, customer, session, amount,
                                                   message):
     pk = received(clerk, supervisor, customer)
@@ -480,6 +481,10 @@ def test_paper_form_with_ten_expenses_prints_on_one_a4_page(api, clerk, supervis
     assert total and Decimal(str(total[0][2])) == Decimal("1050.00")
     text = " ".join(str(v) for v in values)
     assert "接待人：" in text and "核实人（客户关系主管）：" in text and "财务结算：" in text
+    signed = next(c for row in sheet.iter_rows() for c in row
+                  if str(c.value).startswith("核实人（客户关系主管）"))
+    # the long middle signature gets two columns (spread by width, not by count)
+    assert f"C{signed.row}:D{signed.row}" in {str(r) for r in sheet.merged_cells.ranges}
 
 
 # --- web forms ----------------------------------------------------------------------------
@@ -510,3 +515,36 @@ def test_reception_list_exports_to_excel(browser, clerk, customer):
     assert r.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(r.data)).active
     assert "预计费用" in [c.value for c in sheet[1]]
+
+
+def test_another_clerks_reception_and_lines_are_404_on_every_exit(api, browser, clerk,
+                                                                  supervisor, customer):
+    pk = received(clerk, supervisor, customer, visitor_names=unique("孙总"))
+    line = add_expense(clerk, pk, "20.00").json["id"]
+    other, web = api("clerk2"), browser("clerk2")
+    for url in (f"/receptionview/show/{pk}", f"/receptionview/edit/{pk}",
+                f"/receptionexpenseview/show/{line}", f"/receptionexpenseview/edit/{line}"):
+        assert web.get(url).status_code == 404, url
+    assert web.post(f"/receptionview/action/verify/{pk}").status_code == 404
+    assert other.get(f"/api/v1/reception_expense/{line}").status_code == 404
+    assert other.put(f"/api/v1/reception_expense/{line}",
+                     json={"amount": "1.00"}).status_code == 404
+    visitors = get(clerk, pk)["visitor_names"]
+    assert visitors not in web.text("/receptionview/list/")
+    assert f'value="{pk}"' not in web.text("/receptionexpenseview/add")
+    assert f'value="{pk}"' in browser("clerk1").text("/receptionexpenseview/add")
+    sheet = openpyxl.load_workbook(io.BytesIO(
+        other.get("/api/v1/reception/export.xlsx").data)).active
+    assert visitors not in [c for row in sheet.iter_rows(values_only=True) for c in row]
+
+
+def test_reception_history_and_export_carry_the_steps(api, clerk, supervisor, customer):
+    pk = received(clerk, supervisor, customer, visitor_names=unique("周总"))
+    history = get(clerk, pk)["history"]
+    assert [(h["step"], h["user"]) for h in history] == [
+        ("request", "clerk1"), ("approve", "supervisor1"), ("receive", "clerk1")]
+    r = api("finance").get("/api/v1/reception/export.xlsx")
+    assert r.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(r.data)).active
+    header = [c.value for c in sheet[1]]
+    assert "来访人员" in header and "实际费用" in header and "状态" in header

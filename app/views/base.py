@@ -338,6 +338,7 @@ MARSHMALLOW_MESSAGES = {
     "Not a valid integer.": _l("请输入整数"),
     "Not a valid number.": _l("请输入数字"),
     "Not a valid decimal.": _l("请输入数字"),
+    "Special numeric values (nan or infinity) are not permitted.": _l("请输入数字"),
     "Not a valid date.": _l("日期格式应为 YYYY-MM-DD"),
     "Not a valid datetime.": _l("时间格式应为 YYYY-MM-DDTHH:MM:SS"),
     "Not a valid boolean.": _l("请输入 true 或 false"),
