@@ -548,3 +548,19 @@ def test_reception_history_and_export_carry_the_steps(api, clerk, supervisor, cu
     sheet = openpyxl.load_workbook(io.BytesIO(r.data)).active
     header = [c.value for c in sheet[1]]
     assert "来访人员" in header and "实际费用" in header and "状态" in header
+
+
+def test_home_page_lists_visits_of_the_next_two_weeks(browser, clerk, customer):
+    from datetime import timedelta
+
+    from app.timeutil import now_cn
+    soon, later = now_cn() + timedelta(days=2), now_cn() + timedelta(days=30)
+    coming = unique("近访")
+    far = unique("远访")
+    new_reception(clerk, customer, visitor_names=coming, arrival=soon.isoformat(),
+                  departure=(soon + timedelta(hours=3)).isoformat())
+    new_reception(clerk, customer, visitor_names=far, arrival=later.isoformat(),
+                  departure=(later + timedelta(hours=3)).isoformat())
+    html = browser("clerk1").text("/")
+    assert "近期来访" in html and coming in html and far not in html
+    assert coming not in browser("clerk3").text("/")

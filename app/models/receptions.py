@@ -305,8 +305,10 @@ def locked_refusal(reception) -> RowRejected | None:
 
 # --- the lock and the sums, on every write path ----------------------------------------
 def _locked_in_db(connection, reception_id) -> bool:
+    """The reception's committed state; the row lock (PostgreSQL) makes a line written
+    while Finance settles wait for the settlement and then see it."""
     status = connection.execute(select(Reception.__table__.c.status).where(
-        Reception.__table__.c.id == reception_id)).scalar()
+        Reception.__table__.c.id == reception_id).with_for_update()).scalar()
     return status in LOCKED_STATES
 
 

@@ -1,6 +1,7 @@
 """客户接待 family: receptions with their expense lines, the yearly cost table (page and
 API) and the 客户接待记录表 paper form."""
 import re
+from datetime import timedelta
 
 from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
@@ -15,7 +16,7 @@ from wtforms.validators import DataRequired
 
 from app.models.complaints import CATEGORIES as COMPLAINT_CATEGORIES
 from app.models.complaints import Complaint
-from app.models.customers import Contact
+from app.models.customers import Contact, Customer
 from app.models.receptions import (
     EXPENSE_CATEGORIES,
     LOCKED_STATES,
@@ -28,14 +29,17 @@ from app.models.receptions import (
 )
 from app.scope import ScopedInterface, current_user, scope_clause
 from app.security import FULL, READ
-from app.timeutil import today_cn
+from app.timeutil import now_cn, today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
+from app.views.home import Panel, home_panel
 from app.views.paper_forms import ReceptionFormMixin
 
 # Finance settles: it reads every reception and keeps the expense lines until settlement.
 EXPENSE_ACCESS = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": FULL}
 COSTS_ACCESS = {role: ("can_list",) for role in ("Clerk", "Supervisor", "Executive", "Finance")}
 RECENT_COMPLAINTS = 5
+UPCOMING_DAYS, UPCOMING_ROWS = 14, 10
+UPCOMING_STATES = ("notified", "requested", "approved", "returned")
 
 
 def _money(value):
@@ -275,6 +279,34 @@ class ReceptionCostsView(BaseView):
         return self.render_template("reception/costs.html", title=_("接待费用统计"),
                                     year=year, rows=rows, total=total, money=money,
                                     limit=executive_limit())
+
+
+@home_panel
+def upcoming_visits(appbuilder, user):
+    """近期来访: receptions in my scope arriving in the next two weeks, still to be held."""
+    if not appbuilder.sm.has_access("can_list", "Reception"):
+        return None
+    now = now_cn()
+    rows = appbuilder.session.execute(
+        select(Reception.id, Reception.arrival, Reception.visitor_names,
+               Reception.visitor_count, Reception.status, Reception.customer_id)
+        .where(Reception.status.in_(UPCOMING_STATES), Reception.arrival >= now,
+               Reception.arrival < now + timedelta(days=UPCOMING_DAYS),
+               scope_clause(Reception, user))
+        .order_by(Reception.arrival).limit(UPCOMING_ROWS)).all()
+    if not rows:
+        return None
+    names = dict(appbuilder.session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows}))
+    ).all())
+    states = Reception.workflow.states
+    return Panel(
+        title=_("近期来访（%(days)s 天内）", days=UPCOMING_DAYS),
+        columns=[_("到达时间"), _("客户"), _("来访人员"), _("来访人数"), _("状态")],
+        rows=[[r.arrival.strftime("%Y-%m-%d %H:%M"), names.get(r.customer_id, ""),
+               r.visitor_names, r.visitor_count, str(states.get(r.status, r.status))]
+              for r in rows],
+        url=url_for("ReceptionView.list"), style="info")
 
 
 __all__ = ["ReceptionApi", "ReceptionCostsView", "ReceptionExpenseApi",
