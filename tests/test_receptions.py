@@ -294,6 +294,7 @@ def test_settled_expenses_are_locked_on_every_path(api, browser, clerk, supervis
     web = browser("finance")
     html = web.text(f"/receptionview/show/{pk}")
     assert "费用明细已锁定" in html and "expense-add" not in html
+    assert f'value="{pk}"' not in web.text("/receptionexpenseview/add")  # not offered
     page = web.post(f"/receptionexpenseview/edit/{line}",
                     data={"category": "meal", "amount": "1.00", "invoice_no": "X"},
                     follow_redirects=True)
@@ -301,7 +302,7 @@ def test_settled_expenses_are_locked_on_every_path(api, browser, clerk, supervis
     page = web.post("/receptionexpenseview/add", data={"reception": pk, "category": "meal",
                                                        "amount": "1.00"},
                     follow_redirects=True)
-    assert "已锁定" in flashes(page.get_data(as_text=True))
+    assert "此项为必填项" in flashes(page.get_data(as_text=True))  # a settled one is no choice
     web.post(f"/receptionexpenseview/delete/{line}")
     session.expire_all()
     assert count(session, ReceptionExpense) == before

@@ -7,6 +7,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget
+from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -61,6 +62,9 @@ class ReceptionExpenseView(RegisterView):
     add_columns = ["reception", "category", "amount", "invoice_no", "remarks"]
     edit_columns = ["category", "amount", "invoice_no", "remarks"]
     search_columns = ["reception", "category", "amount", "invoice_no", "owner"]
+    # lines are added to receptions still open for them (not settled, not rejected)
+    add_form_query_rel_fields = {"reception": [["status", FilterNotEqual, state]
+                                               for state in LOCKED_STATES]}
     formatters_columns = {"amount": _money}
     description_columns = {"amount": _l("单位：元，保留两位小数"),
                            "invoice_no": _l("票据（发票）号码，结算时核对")}
