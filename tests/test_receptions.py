@@ -238,6 +238,18 @@ def test_web_steps_by_role(browser, clerk, customer):
     assert get(clerk, pk)["status"] == "received"
     web_supervisor.post(f"/receptionview/action/verify/{pk}")
     assert get(clerk, pk)["status"] == "verified"
+    web_finance = browser("finance")
+    assert 'data-step="settle"' not in web_finance.text(f"/receptionview/show/{pk}")
+    page = web_finance.post(f"/receptionview/action/settle/{pk}", follow_redirects=True)
+    assert "费用明细" in flashes(page.get_data(as_text=True))  # nothing to settle yet
+    web_finance.post("/receptionexpenseview/add", data={"reception": pk, "category": "meal",
+                                                        "amount": "450.00"})
+    assert 'data-step="settle"' in web_finance.text(f"/receptionview/show/{pk}")
+    web_supervisor.post(f"/receptionview/action/settle/{pk}")
+    assert get(clerk, pk)["status"] == "verified"  # only Finance settles
+    web_finance.post(f"/receptionview/action/settle/{pk}")
+    row = get(clerk, pk)
+    assert row["status"] == "settled" and Decimal(str(row["actual_cost"])) == Decimal("450.00")
 
 
 # --- expense lines ----------------------------------------------------------------------
@@ -565,3 +577,29 @@ def test_home_page_lists_visits_of_the_next_two_weeks(browser, clerk, customer):
     html = browser("clerk1").text("/")
     assert "近期来访" in html and coming in html and far not in html
     assert coming not in browser("clerk3").text("/")
+
+
+def test_handover_leaves_settled_receptions_and_their_lines_with_the_leaver(
+        app, api, browser, session, supervisor):
+    from app.demo import DEMO_PASSWORD, ensure_user
+    from app.models.org import ConsoleUser
+    username = unique("leaver")
+    with app.app_context():
+        user, _ = ensure_user(app.appbuilder, username, "钱离职", "Clerk", "销售一部",
+                              DEMO_PASSWORD)
+        leaver_id = user.id
+    own = api(username)
+    customer = new_customer(own)
+    settled = received(own, supervisor, customer)
+    settled_line = add_expense(own, settled, "80.00").json["id"]
+    ok(step(supervisor, settled, "verify"))
+    ok(step(api("finance"), settled, "settle"))
+    open_one = received(own, supervisor, customer)
+    open_line = add_expense(own, open_one, "90.00").json["id"]
+    clerk2 = session.scalar(select(ConsoleUser).where(ConsoleUser.username == "clerk2"))
+    assert browser("admin").post(f"/handover/{leaver_id}",
+                                 {"successor": clerk2.id}).status_code == 302
+    owners = [session.get(model, pk, populate_existing=True).owner_id
+              for model, pk in ((Reception, settled), (ReceptionExpense, settled_line),
+                                (Reception, open_one), (ReceptionExpense, open_line))]
+    assert owners == [leaver_id, leaver_id, clerk2.id, clerk2.id]
