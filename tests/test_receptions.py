@@ -216,6 +216,7 @@ def test_web_hides_approve_above_the_limit_and_refuses_the_post(browser, clerk, 
     page = web.post(f"/receptionview/action/approve/{pk}", follow_redirects=True)
     assert "须由总经理审批" in flashes(page.get_data(as_text=True))
     assert get(clerk, pk)["status"] == "requested"
+    assert "above-limit" in web.text("/receptionview/list/")
     executive = browser("executive")
     assert 'data-step="approve"' in executive.text(f"/receptionview/show/{pk}")
     executive.post(f"/receptionview/action/approve/{pk}")

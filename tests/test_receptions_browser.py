@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.models.receptions import Reception, ReceptionExpense
 from tests.conftest import unique
-from tests.test_browser import chrome, live_url, sign_in  # noqa: F401  (fixtures)
+from tests.test_browser import ENGLISH, chrome, live_url, sign_in  # noqa: F401  (fixtures)
 
 
 def pick_day(driver, field_name, day):
@@ -41,7 +41,11 @@ def test_clerk_adds_a_reception_and_an_expense_in_chromium(chrome, live_url, api
     assert customer.status_code == 201
     visitors = unique("陈总")
     sign_in(chrome, live_url, "clerk1")
-    chrome.get(live_url + "/receptionview/add")
+    for path in ("/receptionview/list/", "/receptioncosts/", "/receptionexpenseview/list/",
+                 "/receptionview/add"):
+        chrome.get(live_url + path)
+        text = chrome.find_element(By.TAG_NAME, "body").text
+        assert not ENGLISH.search(text), (path, ENGLISH.search(text).group(0))
     Select(chrome.find_element(By.NAME, "customer")).select_by_visible_text(
         customer.json["result"]["name"])
     chrome.find_element(By.NAME, "notice_from").send_keys("销售一部")

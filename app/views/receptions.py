@@ -11,6 +11,7 @@ from flask_appbuilder.models.sqla.filters import FilterNotEqual
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import DateTimeField
 from wtforms.validators import DataRequired
@@ -45,6 +46,16 @@ UPCOMING_STATES = ("notified", "requested", "approved", "returned")
 
 def _money(value):
     return "" if value is None else money(value)
+
+
+def _estimate(value):
+    """预计费用, marked when it needs the Executive's approval (above the limit)."""
+    if value is None:
+        return ""
+    if value > executive_limit():
+        return Markup('%s <span class="label label-warning above-limit">%s</span>') % (
+            money(value), _("须总经理审批"))
+    return money(value)
 
 
 # --- 接待费用 --------------------------------------------------------------------------
@@ -168,7 +179,7 @@ class ReceptionView(RegisterView):
     order_columns = ["arrival", "departure", "estimated_cost", "actual_cost", "status"]
     description_columns = RECEPTION_DESCRIPTIONS
     formatters_columns = {"meal_estimate": _money, "lodging_estimate": _money,
-                          "estimated_cost": _money, "actual_cost": _money}
+                          "estimated_cost": _estimate, "actual_cost": _money}
     base_order = ("arrival", "desc")
 
     def render_template(self, template, **kwargs):
