@@ -18,10 +18,12 @@ from app.errors import RowRejected
 from app.excel import XlsxColumn, write_list
 from app.rows import clean_blank_choices, prepare_new_row
 from app.scope import scope_clause
+from app.search import refresh_statistics
 from app.sequences import next_codes
 from app.timeutil import now_cn
 
 MAX_IMPORT_ROWS = 5000
+STATISTICS_AFTER_ROWS = 1000
 TRUE_WORDS = {"是", "true", "1", "yes", "y", "√"}
 FALSE_WORDS = {"否", "false", "0", "no", "n", "×"}
 
@@ -216,6 +218,8 @@ def import_file(session, spec, fileobj, user) -> tuple[int, list[ImportProblem]]
     except Exception:
         session.rollback()
         raise
+    if len(objects) >= STATISTICS_AFTER_ROWS:  # a bulk load changes what the planner knows
+        refresh_statistics(session)
     return len(objects), []
 
 

