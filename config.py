@@ -97,8 +97,9 @@ APP_NAME = "大客户管理台"
 APP_THEME = ""
 FAB_API_MAX_PAGE_SIZE = 500
 FAB_INDEX_VIEW = "app.views.home.HomeView"
-# Receptions estimated above this cost (yuan) also need an Executive's approval.
-RECEPTION_EXECUTIVE_COST_LIMIT = 5000
+# Receptions estimated above this cost (yuan) need the Executive's approval; up to it a
+# Supervisor's (policy 01 二 §13 按审批权限). Override with the environment variable.
+RECEPTION_EXECUTIVE_LIMIT = os.environ.get("RECEPTION_EXECUTIVE_LIMIT", "5000")
 # Exports above this many rows run in the background.
 EXPORT_BACKGROUND_ROWS = 50000
 EXPORT_DIR = os.environ.get("EXPORT_DIR", os.path.join(basedir, "instance", "exports"))

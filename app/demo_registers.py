@@ -9,3 +9,4 @@ LOADERS.append(__import__("app.demo_visits", fromlist=["load"]).load)  # issue 1
 
 def load(session, users) -> list[str]:
     return [line for loader in LOADERS for line in loader(session, users)]
+LOADERS.append(__import__("app.demo_receptions", fromlist=["load"]).load)  # issue 12: after customers

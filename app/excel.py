@@ -322,13 +322,14 @@ def _sheet_name(name: str, used: set[str]) -> str:
     return candidate
 
 
-def _page_setup(ws: Worksheet, landscape: bool, title: str | None = None) -> None:
+def _page_setup(ws: Worksheet, landscape: bool, title: str | None = None, one_page: bool = False) -> None:
     if landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
     ws.set_paper(A4)
-    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    # One page wide, as many pages tall as needed; a one-page form shrinks to fit the sheet.
+    ws.fit_to_pages(1, 1 if one_page else 0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.center_horizontally()
     if title:
@@ -477,6 +478,7 @@ class FormLayout:
     footer_fields: Sequence[FieldSpec] = ()
     signatures: Sequence[str] = ()
     orientation: Literal["portrait", "landscape"] = "portrait"
+    one_page: bool = False  # print on exactly one sheet of paper (fit to page)
 
     def __post_init__(self) -> None:
         if self.fields_per_row < 1:
@@ -532,6 +534,19 @@ _CELL = {"border": 1, "valign": "vcenter", "text_wrap": True}
 _LINE_HEIGHT = 15.0
 
 
+def _even_bounds(widths: Sequence[float], parts: int) -> list[int]:
+    """Column bounds cutting ``widths`` into ``parts`` runs of about equal total width."""
+    edges = [0.0]
+    for width in widths:
+        edges.append(edges[-1] + width)
+    bounds = [0]
+    for i in range(1, parts):
+        target = edges[-1] * i / parts
+        first, last = bounds[-1] + 1, len(widths) - (parts - i)
+        bounds.append(min(range(first, last + 1), key=lambda b: abs(edges[b] - target)))
+    return [*bounds, len(widths)]
+
+
 class _FormSheet:
     """Draws one SheetSpec top to bottom; ``self.row`` is the next free row."""
 
@@ -554,7 +569,7 @@ class _FormSheet:
         layout, spec = self.layout, self.spec
         for index, width in enumerate(self.widths):
             self.ws.set_column(index, index, width)
-        _page_setup(self.ws, landscape=layout.orientation == "landscape")
+        _page_setup(self.ws, landscape=layout.orientation == "landscape", one_page=layout.one_page)
 
         self._line(layout.title, self.formats(bold=True, font_size=16, align="center", valign="vcenter"), 32)
         if layout.header_fields:
@@ -657,8 +672,8 @@ class _FormSheet:
         if self.n_cols < len(texts):
             self._line("    ".join(texts), fmt, 28)
             return
-        # Spread the signatures evenly over the full width.
-        bounds = [round(i * self.n_cols / len(texts)) for i in range(len(texts) + 1)]
+        # Spread the signatures evenly over the full width (by column widths, not counts).
+        bounds = _even_bounds(self.widths[: self.n_cols], len(texts))
         for text, first_col, end in zip(texts, bounds, bounds[1:]):
             self._merge(first_col, end - 1, fmt)
             _write_text(self.ws, self.row, first_col, text, fmt)

@@ -1,5 +1,6 @@
 """Staff leaving: hand every customer and open row of one user to another, at once."""
 from flask_appbuilder import Model
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, update
 
 from app import audit
@@ -23,11 +24,28 @@ def open_states(model) -> tuple[str, ...] | None:
     return tuple(state for state in flow.states if state not in finals)
 
 
+def still_open(model):
+    """Which of a leaver's rows move (a WHERE clause, or None for all): rows of a workflow
+    while open; rows without one that belong to a parent with a workflow (`owner_from`,
+    e.g. the expense lines of a reception) while the parent is open, so a settled
+    record keeps its lines with its historical owner."""
+    states = open_states(model)
+    if states is not None:
+        return model.status.in_(states)
+    relation = sa_inspect(model).relationships.get(getattr(model, "owner_from", None) or "")
+    parent = relation.mapper.class_ if relation is not None else None
+    parent_states = open_states(parent) if getattr(parent, "workflow", None) else None
+    if parent_states is None:
+        return None
+    foreign_key = next(iter(relation.local_columns))
+    return foreign_key.in_(select(parent.id).where(parent.status.in_(parent_states)))
+
+
 def hand_over(session, leaver, successor) -> dict[str, int]:
     """Deactivate `leaver` and give their rows to `successor`, in one transaction.
 
-    Rows of registers without a workflow all move; workflow rows move while open,
-    finished ones keep their historical owner. Returns table → rows moved.
+    Rows of registers without a workflow all move; workflow rows (and the lines of
+    workflow rows) move while open, finished ones keep their historical owner. Returns table → rows moved.
     """
     moved = {}
     try:
@@ -35,10 +53,10 @@ def hand_over(session, leaver, successor) -> dict[str, int]:
         for model in owned_models():
             query = update(model).where(model.owner_id == leaver.id)
             moving = select(model.id, model.department_id).where(model.owner_id == leaver.id)
-            states = open_states(model)
-            if states is not None:
-                query = query.where(model.status.in_(states))
-                moving = moving.where(model.status.in_(states))
+            clause = still_open(model)
+            if clause is not None:
+                query = query.where(clause)
+                moving = moving.where(clause)
             for row_id, department_id in session.execute(moving).all():
                 # a bulk UPDATE passes no flush events: the audit entry of each row moved
                 changes = {"owner": [str(leaver), str(successor)]}

@@ -6,4 +6,4 @@ from app import (  # noqa: F401  (AuditLog, LoginFailure, ExportJob, CodeSequenc
     sequences,
     workflow,
 )
-from app.models import calendar, complaints, customers, grading, org  # noqa: F401
+from app.models import calendar, complaints, customers, grading, org, receptions  # noqa: F401

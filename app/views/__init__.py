@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from app.views import complaints as cmp
 from app.views import customers as cust
 from app.views import grading as grad
+from app.views import receptions as rcp
 from app.views import visits as vis
 from app.views.audit import AuditLogApi, AuditLogView
 from app.views.exports import ExportJobApi, ExportJobView
@@ -41,12 +42,19 @@ def register_views(appbuilder) -> None:
         "fa-bar-chart", SERVICE)
     add(appbuilder, cmp.ImprovementMeasureView, "Improvement measures", _l("整改措施"),
         "fa-wrench", SERVICE)
+    add(appbuilder, rcp.ReceptionView, "Receptions", _l("客户接待"), "fa-handshake-o", SERVICE)
+    add(appbuilder, rcp.ReceptionExpenseView, "Reception expenses", _l("接待费用"), "fa-money",
+        SERVICE)
+    add(appbuilder, rcp.ReceptionCostsView, "Reception costs", _l("接待费用统计"),
+        "fa-line-chart", SERVICE)
     grad.register(appbuilder, add, GRADING)  # issue 5: 等级评定, ABC 分析, 复评到期, 评级规则
     add(appbuilder, DepartmentView, "Departments", _l("部门"), "fa-sitemap", ORGANISATION)
     add(appbuilder, cmp.WorkdayOverrideView, "Workday overrides", _l("工作日调整"),
         "fa-calendar", SETTINGS)
     add(appbuilder, AuditLogView, "Audit log", _l("操作日志"), "fa-history", SETTINGS)
     appbuilder.add_api(AuditLogApi)
+    for api in (rcp.ReceptionApi, rcp.ReceptionExpenseApi):
+        appbuilder.add_api(api)
     for api in (cmp.ComplaintApi, cmp.ImprovementMeasureApi, cmp.WorkdayOverrideApi):
         appbuilder.add_api(api)
     for api in (cust.CustomerApi, cust.ContactApi, cust.TransactionApi,

@@ -258,8 +258,10 @@ class _RegisterDeclarations:
         self._validate(item)
 
     def _validate(self, item):
-        """Every rule before a write; registers may extend it (and call super())."""
-        check_before_save(self.datamodel.session, item)
+        """Every rule before a write; registers may extend it (and call super()).
+        No autoflush: reading a related row must not write the unchecked values first."""
+        with self.datamodel.session.no_autoflush:
+            check_before_save(self.datamodel.session, item)
 
     def pre_delete(self, item):
         check_may_change(item, g.user)
@@ -570,6 +572,7 @@ MARSHMALLOW_MESSAGES = {
     "Not a valid integer.": _l("请输入整数"),
     "Not a valid number.": _l("请输入数字"),
     "Not a valid decimal.": _l("请输入数字"),
+    "Special numeric values (nan or infinity) are not permitted.": _l("请输入数字"),
     "Not a valid date.": _l("日期格式应为 YYYY-MM-DD"),
     "Not a valid datetime.": _l("时间格式应为 YYYY-MM-DDTHH:MM:SS"),
     "Not a valid boolean.": _l("请输入 true 或 false"),

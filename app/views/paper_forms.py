@@ -28,6 +28,7 @@ from app.models.complaints import (
 from app.models.customers import COOPERATION, CUSTOMER_TYPES, Customer
 from app.models.grading import ASPECT_LABELS, SCORE_FIELDS, GradeEvaluation, weights_text
 from app.models.org import ConsoleUser
+from app.models.receptions import EXPENSE_CATEGORIES, Reception, ReceptionExpense
 from app.models.visits import VisitPlanItem
 from app.scope import scope_clause
 from app.timeutil import now_cn
@@ -300,4 +301,82 @@ class VisitPlanFormMixin:
             return self.response_404()
         sheets = visit_plan_sheets(self.datamodel.session, plan)
         name = f"{_('客户拜访计划表')}_{plan.month}_{plan.department or ''}.xlsx"
+        return send_form(sheets, name)
+
+
+# --------------------------------------------------------------------------
+# 客户接待记录表 with its expenses (policy 01 二 §18–19; DESIGN.md §6, §8)
+# --------------------------------------------------------------------------
+def reception_form_layout() -> FormLayout:
+    label = {k: str(v) for k, v in Reception.field_labels.items()}
+    return FormLayout(
+        title=_("客户接待记录表"),
+        header_fields=[(_("接待编号"), "number"), (_("状态"), "status"),
+                       (_("制表日期"), "printed_on")],
+        fields=[(_("客户名称"), "customer"), (label["notice_from"], "notice_from"),
+                (label["visitor_names"], "visitor_names"),
+                Field(label["visitor_count"], "visitor_count", "int"),
+                Field(label["arrival"], "arrival", "datetime"),
+                Field(label["departure"], "departure", "datetime"),
+                Field(label["purpose"], "purpose", span=2),
+                (label["host"], "host"), (label["people_met"], "people_met"),
+                Field(label["plan"], "plan", span=2),
+                Field(label["content"], "content", span=2),
+                Field(label["outcome"], "outcome", span=2),
+                Field(label["estimated_cost"], "estimated_cost", "money"),
+                Field(label["actual_cost"], "actual_cost", "money")],
+        fields_per_row=2,
+        table=[XlsxColumn("seq", _("序号"), "int", width=13),
+               XlsxColumn("category", str(ReceptionExpense.field_labels["category"]), "enum",
+                          labels(EXPENSE_CATEGORIES), width=14),
+               XlsxColumn("amount", str(ReceptionExpense.field_labels["amount"]), "money",
+                          width=14),
+               XlsxColumn("invoice_no", str(ReceptionExpense.field_labels["invoice_no"]),
+                          width=18),
+               XlsxColumn("remarks", str(ReceptionExpense.field_labels["remarks"]), width=30)],
+        min_table_rows=6,
+        signatures=[_("接待人"), _("核实人（客户关系主管）"), _("财务结算")],
+        orientation="portrait",
+        one_page=True,
+    )
+
+
+def reception_form_sheets(session, reception) -> list[SheetSpec]:
+    lines = session.execute(
+        select(ReceptionExpense.category, ReceptionExpense.amount, ReceptionExpense.invoice_no,
+               ReceptionExpense.remarks)
+        .where(ReceptionExpense.reception_id == reception.id)
+        .order_by(ReceptionExpense.id)).all()
+    rows = [(seq, *line) for seq, line in enumerate(lines, start=1)]
+    total = sum((Decimal(line.amount) for line in lines), Decimal("0.00"))
+    rows.append((None, _("合计"), total, None, None))
+    header = {
+        "number": reception.id,
+        "status": str(reception.workflow.state_label(reception.status)),
+        "printed_on": now_cn().strftime("%Y-%m-%d"),
+        "customer": reception.customer.name, "notice_from": reception.notice_from,
+        "visitor_names": reception.visitor_names, "visitor_count": reception.visitor_count,
+        "arrival": reception.arrival, "departure": reception.departure,
+        "purpose": reception.purpose, "host": reception.host or str(reception.owner),
+        "people_met": reception.people_met, "plan": reception.plan,
+        "content": reception.content, "outcome": reception.outcome,
+        "estimated_cost": reception.estimated_cost, "actual_cost": reception.actual_cost,
+    }
+    return [SheetSpec(reception_form_layout(), header, rows)]
+
+
+class ReceptionFormMixin:
+    """GET /api/v1/reception/<id>/form.xlsx (DESIGN.md §8)."""
+
+    @expose("/<int:pk>/form.xlsx", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def reception_form(self, pk):
+        reception = self.datamodel.get(pk, self._base_filters)
+        if reception is None:
+            return self.response_404()
+        sheets = reception_form_sheets(self.datamodel.session, reception)
+        day = reception.arrival.strftime("%Y%m%d") if reception.arrival else ""
+        name = f"{_('客户接待记录表')}_{reception.customer.name}_{day}.xlsx"
         return send_form(sheets, name)

@@ -5,7 +5,7 @@ from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from app.handover import hand_over, open_states, owned_models
+from app.handover import hand_over, owned_models, still_open
 from app.models.org import ConsoleUser
 
 
@@ -13,9 +13,9 @@ def rows_to_move(session, leaver) -> list[tuple[str, int]]:
     counts = []
     for model in owned_models():
         query = select(func.count()).select_from(model).where(model.owner_id == leaver.id)
-        states = open_states(model)
-        if states is not None:
-            query = query.where(model.status.in_(states))
+        clause = still_open(model)
+        if clause is not None:
+            query = query.where(clause)
         n = session.scalar(query)
         if n:
             counts.append((str(model.label), n))
