@@ -6,9 +6,10 @@ single transaction come from here. Owner and department come from the importer (
 from the customer, for rows about a customer), never from the file.
 """
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import Callable
 
 import openpyxl
 from flask_babel import gettext as _
@@ -39,7 +40,11 @@ class ImportProblem:
 class ImportSpec:
     model: type
     columns: tuple[str, ...]  # in template order
-    natural_key: tuple[str, ...]  # what makes two rows the same record
+    natural_key: tuple[str, ...]  # what makes two rows the same record (may be empty)
+    # column → cell parser (value → column value, ValueError with a Chinese message),
+    # and column → hint for the template's 填写说明, for columns the type alone cannot say
+    parsers: dict[str, Callable] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
 
 
 def _labels(spec):
@@ -66,7 +71,8 @@ def template(spec) -> bytes:
     notes.append([_("列"), _("必填"), _("填写方式")])
     for column in spec.columns:
         notes.append([labels[column], _("是") if _required(spec.model, column) else "",
-                      _hint(spec.model, column)])
+                      str(spec.hints[column]) if column in spec.hints
+                      else _hint(spec.model, column)])
     workbook.save(out)
     return out.getvalue()
 
@@ -191,15 +197,19 @@ def _read_rows(spec, fileobj) -> tuple[list[tuple[int, dict]], list[ImportProble
     return data, []
 
 
-def import_file(session, spec, fileobj, user) -> tuple[int, list[ImportProblem]]:
-    """Import every row or none. Returns (rows imported, problems)."""
+def import_file(session, spec, fileobj, user, fixed=None) -> tuple[int, list[ImportProblem]]:
+    """Import every row or none. Returns (rows imported, problems).
+
+    `fixed`: values every row gets that are not in the file (e.g. the survey whose page
+    the answers are imported from)."""
     data, problems = _read_rows(spec, fileobj)
     if problems:
         return 0, problems
     labels = _labels(spec)
     finder, seen, objects = _RelatedFinder(session, user), {}, []
     with session.no_autoflush:  # nothing reaches the database before every row is checked
-        _check_rows(session, spec, data, labels, finder, seen, objects, problems, user)
+        _check_rows(session, spec, data, labels, finder, seen, objects, problems, user,
+                    fixed or {})
     if problems:
         session.rollback()
         return 0, problems
@@ -212,7 +222,7 @@ def import_file(session, spec, fileobj, user) -> tuple[int, list[ImportProblem]]
     return len(objects), []
 
 
-def _check_rows(session, spec, data, labels, finder, seen, objects, problems, user):
+def _check_rows(session, spec, data, labels, finder, seen, objects, problems, user, fixed):
     model = spec.model
     for number, raw in data:
         values, row_ok = {}, True
@@ -224,6 +234,8 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
                     value = finder.find(rel.mapper.class_, text) if text else None
                     if text and value is None:
                         raise ValueError(_("找不到“%(t)s”，或不在您的查看范围内", t=text))
+                elif column in spec.parsers:
+                    value = spec.parsers[column](raw.get(column))
                 else:
                     value = _convert(model, column, raw.get(column))
                 if value is None and _required(model, column):
@@ -235,15 +247,17 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
         if not row_ok:
             continue
         key = tuple(getattr(values.get(k), "id", values.get(k)) for k in spec.natural_key)
-        if key in seen:
+        if spec.natural_key and key in seen:
             problems.append(ImportProblem(number, labels[spec.natural_key[-1]],
                                           _("与第 %(n)d 行重复", n=seen[key])))
             continue
         seen[key] = number
-        obj = model(**values)
+        # a blank cell leaves the column to its default
+        obj = model(**{k: v for k, v in values.items() if v is not None}, **fixed)
         prepare_new_row(obj, user)
         clean_blank_choices(obj)
-        problem = unique_conflict(session, obj) or _natural_duplicate(session, spec, values) \
+        problem = unique_conflict(session, obj) or \
+            (_natural_duplicate(session, spec, values) if spec.natural_key else None) \
             or obj.validate()
         if problem:
             problems.append(ImportProblem(number, labels.get(problem.field, _("整行")),

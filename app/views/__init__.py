@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from app.views import complaints as cmp
 from app.views import customers as cust
 from app.views import grading as grad
+from app.views import satisfaction as sat
 from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.users import HandoverView
@@ -36,10 +37,19 @@ def register_views(appbuilder) -> None:
         "fa-bar-chart", SERVICE)
     add(appbuilder, cmp.ImprovementMeasureView, "Improvement measures", _l("整改措施"),
         "fa-wrench", SERVICE)
+    # issue 13: 满意度调查, 调查答卷, 客户需求受理
+    add(appbuilder, sat.SatisfactionSurveyView, "Satisfaction surveys", _l("满意度调查"),
+        "fa-smile-o", SERVICE)
+    add(appbuilder, sat.SurveyResponseView, "Survey responses", _l("调查答卷"), "fa-list-alt",
+        SERVICE)
+    add(appbuilder, sat.ServiceRequestView, "Service requests", _l("客户需求受理"),
+        "fa-phone", SERVICE)
     grad.register(appbuilder, add, GRADING)  # issue 5: 等级评定, ABC 分析, 复评到期, 评级规则
     add(appbuilder, DepartmentView, "Departments", _l("部门"), "fa-sitemap", ORGANISATION)
     add(appbuilder, cmp.WorkdayOverrideView, "Workday overrides", _l("工作日调整"),
         "fa-calendar", SETTINGS)
+    for api in (sat.SatisfactionSurveyApi, sat.SurveyResponseApi, sat.ServiceRequestApi):
+        appbuilder.add_api(api)
     for api in (cmp.ComplaintApi, cmp.ImprovementMeasureApi, cmp.WorkdayOverrideApi):
         appbuilder.add_api(api)
     for api in (cust.CustomerApi, cust.ContactApi, cust.TransactionApi,
