@@ -4,6 +4,7 @@ LOADERS = []
 LOADERS.append(__import__("app.demo_customers", fromlist=["load"]).load)  # first
 LOADERS.append(__import__("app.demo_complaints", fromlist=["load"]).load)
 LOADERS.append(__import__("app.demo_grading", fromlist=["load"]).load)  # issue 5: after customers
+LOADERS.append(__import__("app.demo_satisfaction", fromlist=["load"]).load)  # issue 13: after complaints
 
 
 def load(session, users) -> list[str]:

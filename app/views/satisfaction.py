@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
 from sqlalchemy import select
-from wtforms import DateTimeField, SelectField
+from wtforms import BooleanField, DateTimeField, SelectField
 from wtforms.validators import Optional
 
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn
@@ -112,7 +112,9 @@ class SurveyResponseView(RegisterView):
         (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
     ]
     add_columns = edit_columns = RESPONSE_FORM
-    add_form_extra_fields = level_fields()
+    add_form_extra_fields = {**level_fields(), "valid": BooleanField(
+        _l("有效答卷"), default=True, validators=[Optional()],
+        description=_l("无效答卷不计入回收率和满意度"))}
     edit_form_extra_fields = level_fields()
     search_columns = ["survey", "customer", "answered_on", "valid", "owner"]
     formatters_columns = {**{d: _level_label for d in DIMENSIONS}, "average": _score}
@@ -373,7 +375,9 @@ REQUEST_DESCRIPTIONS = {
 
 
 def _received_at_field():
-    return DateTimeField(_l("受理时间"), format="%Y-%m-%d %H:%M:%S", default=now_cn,
+    # the picker fills in the day only; the clerk adds the time (seconds optional)
+    return DateTimeField(_l("受理时间"), format=["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+                                              "%Y-%m-%d"], default=now_cn,
                          widget=DateTimePickerWidget(), validators=[Optional()],
                          description=REQUEST_DESCRIPTIONS["received_at"])
 
