@@ -63,7 +63,7 @@ def _log(logs, register, step, source, target, user, at, comment=None):
 
 
 def _level(rng, mean):
-    return max(1, min(5, round(rng.gauss(mean, 0.9))))
+    return max(1, min(5, round(rng.gauss(mean, 0.75))))
 
 
 def _add_with_history(session, row, logs):

@@ -569,3 +569,131 @@ def test_survey_response_web_form_refuses_nothing_valid_and_keeps_levels(api, br
     assert r.status_code == 302, flashes(r.get_data(as_text=True))
     row = session.scalars(select(SurveyResponse).where(SurveyResponse.survey_id == sid)).one()
     assert (row.price, row.delivery, row.valid) == (4, None, True)
+
+
+# --- row scope on every exit ---------------------------------------------------------------
+def make_row(api, resource) -> int:
+    """A row of `resource` owned by clerk1 (销售一部)."""
+    clerk = api("clerk1")
+    if resource == "satisfaction_survey":
+        return new_survey(clerk)
+    if resource == "survey_response":
+        return answer(clerk, running_survey(api), price=3)
+    r = clerk.post("/api/v1/service_request/", json={"customer": new_customer(clerk),
+                                                     "content": unique("需求")})
+    assert r.status_code == 201, r.json
+    return r.json["id"]
+
+
+VIEW_OF = {"satisfaction_survey": "satisfactionsurveyview",
+           "survey_response": "surveyresponseview", "service_request": "servicerequestview"}
+
+
+@pytest.mark.parametrize("resource", VIEW_OF)
+def test_row_scope_by_role_on_api_web_and_export(api, browser, resource):
+    pk = make_row(api, resource)
+    seen = {"clerk1": 200, "clerk2": 404, "supervisor1": 200, "supervisor2": 404,
+            "executive": 200, "finance": 200, "admin": 200}
+    for user, status in seen.items():
+        assert api(user).get(f"/api/v1/{resource}/{pk}").status_code == status, user
+        assert browser(user).get(f"/{VIEW_OF[resource]}/show/{pk}").status_code == status, user
+        ids = {row["id"] for row in api(user).get(
+            f"/api/v1/{resource}/?q=(page_size:100,order_column:id,order_direction:desc)"
+        ).json["result"]}
+        assert (pk in ids) is (status == 200), user
+    export = api("clerk2").get(f"/api/v1/{resource}/export.xlsx")
+    assert export.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(export.data)).active
+    assert sheet.max_row >= 1  # the header; clerk1's row is not among clerk2's rows
+    mine = api("clerk1").get(f"/api/v1/{resource}/export.xlsx")
+    assert openpyxl.load_workbook(io.BytesIO(mine.data)).active.max_row >= 2
+
+
+@pytest.mark.parametrize("resource", VIEW_OF)
+def test_only_admin_deletes_these_records(api, session, resource):
+    pk = make_row(api, resource)
+    assert api("clerk1").delete(f"/api/v1/{resource}/{pk}").status_code == 403
+    assert api("supervisor1").delete(f"/api/v1/{resource}/{pk}").status_code == 403
+
+
+def test_finance_reads_but_does_not_add(api, session):
+    before = count(session, SatisfactionSurvey)
+    r = api("finance").post("/api/v1/satisfaction_survey/", json=SURVEY)
+    assert r.status_code == 403 and count(session, SatisfactionSurvey) == before
+
+
+def test_survey_dropdown_of_measures_offers_only_surveys_in_scope(api, browser):
+    mine = new_survey(api("clerk1"), title=unique("下拉调查"))
+    title = api("clerk1").get(f"/api/v1/satisfaction_survey/{mine}").json["result"]["title"]
+    assert title in browser("clerk1").text("/improvementmeasureview/add")
+    assert title not in browser("clerk3").text("/improvementmeasureview/add")
+
+
+# --- demo data --------------------------------------------------------------------------------
+DEMO_SCRIPT = """
+import json, sys
+from app import create_app
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x" * 40,
+                  "LOG_LEVEL": "WARNING"})
+with app.app_context():
+    from flask_migrate import upgrade
+    upgrade()
+    from sqlalchemy import select
+    from app import demo_complaints, demo_customers, demo_satisfaction
+    from app.demo import load_people
+    from app.models.org import ConsoleUser
+    load_people(app.appbuilder)
+    session = app.appbuilder.session
+    users = {u.username: u for u in session.scalars(select(ConsoleUser))}
+    demo_customers.load(session, users)
+    demo_complaints.load(session, users)
+    first = demo_satisfaction.load(session, users)
+    second = demo_satisfaction.load(session, users)
+    print(json.dumps({"first": first, "second": second}, ensure_ascii=False))
+"""
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    import json
+    import subprocess
+    import sys
+
+    from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo13')}/demo.db"
+    done = subprocess.run([sys.executable, "-c", DEMO_SCRIPT, url], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    with Session(create_engine(url)) as s:
+        yield report, s
+
+
+def test_demo_has_two_reported_surveys_with_about_60_answers_and_is_idempotent(demo):
+    from app.models.satisfaction import survey_results
+    report, s = demo
+    assert report["second"] == ["satisfaction surveys: 0 new; service requests: 0 new"]
+    reported = s.scalars(select(SatisfactionSurvey)
+                         .where(SatisfactionSurvey.status == "reported")).all()
+    assert len(reported) == 2 and all(r.report and r.reported_on for r in reported)
+    assert 55 <= sum(r.response_count for r in reported) <= 65
+    for survey in reported:
+        res = survey_results(s, survey)
+        assert res["valid"] == survey.valid_count < survey.response_count <= survey.issued_count
+        averages = [d["average"] for d in res["dimensions"]]
+        assert averages == sorted(averages) and averages[0] < 3.5  # a low one to act on
+    linked = s.scalars(select(ImprovementMeasure)
+                       .where(ImprovementMeasure.source_type == "survey")).all()
+    assert linked and all(m.survey_id is not None for m in linked)
+
+
+def test_demo_requests_cover_three_months_with_some_overdue(demo):
+    _report, s = demo
+    rows = s.scalars(select(ServiceRequest)).all()
+    assert 40 <= len(rows) <= 50
+    assert min(r.received_at for r in rows) >= now_cn() - timedelta(days=92)
+    assert sum(1 for r in rows if r.overdue) >= 3
+    assert sum(1 for r in rows if r.responded_late) >= 1
+    assert {r.status for r in rows} >= {"received", "responded", "resolved", "closed"}
+    assert all(r.respond_due_at == respond_deadline(r.received_at, r.urgency) for r in rows)

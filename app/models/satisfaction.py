@@ -87,12 +87,12 @@ SURVEY_FLOW = Workflow(
     states={"planned": _l("计划中"), "submitted": _l("待审批"), "approved": _l("已批准"),
             "in_progress": _l("调查中"), "reported": _l("已报告"), "returned": _l("已退回")},
     steps=[
-        step("submit", ("planned", "returned"), "submitted", _l("提交审批"),
-             roles=("Clerk", "Supervisor")),
+        # 调查人员 are Clerks or Supervisors: a Supervisor may run every Clerk step
+        step("submit", ("planned", "returned"), "submitted", _l("提交审批"), roles=("Clerk",)),
         step("approve", "submitted", "approved", _l("批准"), roles=("Supervisor",)),
-        step("start", "approved", "in_progress", _l("开始调查"), roles=("Clerk", "Supervisor")),
-        step("report", "in_progress", "reported", _l("提交调查报告"),
-             roles=("Clerk", "Supervisor"), needs=("report",), stamp="reported_on"),
+        step("start", "approved", "in_progress", _l("开始调查"), roles=("Clerk",)),
+        step("report", "in_progress", "reported", _l("提交调查报告"), roles=("Clerk",),
+             needs=("report",), stamp="reported_on"),
         send_back(("submitted", "approved")),
     ],
 )

@@ -77,6 +77,11 @@ def _level_label(value):
     return "" if value is None else LEVELS.get(value, value)
 
 
+def _paragraphs(text) -> Markup:
+    """Multi-line text (the report) keeps its lines on the show page."""
+    return Markup("<br>").join(escape(line) for line in (text or "").splitlines())
+
+
 def _percent(value) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
 
@@ -205,7 +210,7 @@ class SatisfactionSurveyView(RegisterView):
                                   "content", "issued_count", "staff"]
     search_columns = ["title", "period_start", "method", "status", "reported_on", "owner",
                       "department"]
-    formatters_columns = {"return_rate": _percent}
+    formatters_columns = {"return_rate": _percent, "report": _paragraphs}
     description_columns = {
         "target": _l("调查对象及其特点，如喜欢的调查方式"),
         "content": _l("调查内容：产品（功能、质量、价格、样式、使用方便程度、交货）与服务（内容、质量、态度）"),
