@@ -697,3 +697,26 @@ def test_demo_requests_cover_three_months_with_some_overdue(demo):
     assert sum(1 for r in rows if r.responded_late) >= 1
     assert {r.status for r in rows} >= {"received", "responded", "resolved", "closed"}
     assert all(r.respond_due_at == respond_deadline(r.received_at, r.urgency) for r in rows)
+
+
+def test_monthly_stats_by_urgency_and_the_stats_page(api, browser, session, dedicated_clerk):
+    clerk = api(dedicated_clerk)
+    customer = new_customer(clerk)
+    ids = [clerk.post("/api/v1/service_request/", json={
+        "customer": customer, "content": "x", "urgency": urgency,
+        "received_at": received}).json["id"]
+        for received, urgency in (("2025-11-03T08:00:00", "urgent"),
+                                  ("2025-11-04T08:00:00", "urgent"),
+                                  ("2025-11-05T08:00:00", "normal"))]
+    session.execute(ServiceRequest.__table__.update().where(ServiceRequest.id == ids[0])
+                    .values(responded_at=datetime(2025, 11, 3, 9, 0), status="responded"))
+    session.commit()
+    stats = clerk.get("/api/v1/service_request/stats?month=2025-11").json
+    by = {row["urgency"]: row for row in stats["by_urgency"]}
+    assert (by["urgent"]["received"], by["urgent"]["responded_in_time"],
+            by["urgent"]["overdue"], by["urgent"]["response_timely_rate"]) == (2, 1, 1, 1.0)
+    assert (by["normal"]["received"], by["normal"]["response_timely_rate"]) == (1, None)
+    assert stats["overdue"] == 2
+    html = browser(dedicated_clerk).text("/servicerequeststats/?month=2025-11")
+    assert "需求月度统计" in html and "100.0%" in html and 'data-urgency="urgent"' in html
+    assert "月份格式" in browser(dedicated_clerk).text("/servicerequeststats/?month=11-2025")

@@ -474,22 +474,34 @@ def month_range(month: str) -> tuple[datetime, datetime] | None:
     return datetime(year, mon, 1), datetime(year + (mon == 12), mon % 12 + 1, 1)
 
 
+def _request_counts(received, answered, timely, overdue) -> dict:
+    received, answered, timely, overdue = (int(n or 0) for n in
+                                           (received, answered, timely, overdue))
+    return {"received": received, "responded": answered, "responded_in_time": timely,
+            "overdue": overdue, "response_timely_rate": _rate(timely, answered)}
+
+
 def service_request_stats(session, start: datetime, end: datetime, user=None) -> dict:
-    """Requests received in [start, end) in the viewer's scope, in one query: received,
-    responded, responded_in_time (responded_at ≤ respond_due_at) and 响应及时率 =
-    in time / responded (None when nothing was responded)."""
+    """Requests received in [start, end) in the viewer's scope, in one query (GROUP BY
+    urgency): received, responded, responded_in_time (responded_at ≤ respond_due_at),
+    overdue and 响应及时率 = in time / responded (None when nothing was responded); the
+    totals at the top level and `by_urgency` rows (urgent first)."""
     responded = ServiceRequest.responded_at.is_not(None)
     in_time = and_(responded, ServiceRequest.responded_at <= ServiceRequest.respond_due_at)
-    row = session.execute(
-        select(func.count(ServiceRequest.id),
+    result = session.execute(
+        select(ServiceRequest.urgency, func.count(ServiceRequest.id),
                func.coalesce(func.sum(case((responded, 1), else_=0)), 0),
                func.coalesce(func.sum(case((in_time, 1), else_=0)), 0),
                func.coalesce(func.sum(case((ServiceRequest.overdue, 1), else_=0)), 0))
         .where(ServiceRequest.received_at >= start, ServiceRequest.received_at < end,
-               scope_clause(ServiceRequest, user))).one()
-    received, answered, timely, overdue = (int(n or 0) for n in row)
-    return {"received": received, "responded": answered, "responded_in_time": timely,
-            "overdue": overdue, "response_timely_rate": _rate(timely, answered)}
+               scope_clause(ServiceRequest, user))
+        .group_by(ServiceRequest.urgency))
+    counts = {row[0]: [int(n or 0) for n in row[1:]] for row in result}
+    totals = [sum(values[i] for values in counts.values()) for i in range(4)]
+    return {**_request_counts(*totals),
+            "by_urgency": [{"urgency": urgency, **_request_counts(*counts.get(urgency,
+                                                                             [0] * 4))}
+                           for urgency in URGENCIES]}
 
 
 def overdue_count(session, user=None) -> int:

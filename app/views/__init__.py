@@ -44,6 +44,8 @@ def register_views(appbuilder) -> None:
         SERVICE)
     add(appbuilder, sat.ServiceRequestView, "Service requests", _l("客户需求受理"),
         "fa-phone", SERVICE)
+    add(appbuilder, sat.ServiceRequestStatsView, "Service request statistics",
+        _l("需求月度统计"), "fa-line-chart", SERVICE)
     grad.register(appbuilder, add, GRADING)  # issue 5: 等级评定, ABC 分析, 复评到期, 评级规则
     add(appbuilder, DepartmentView, "Departments", _l("部门"), "fa-sitemap", ORGANISATION)
     add(appbuilder, cmp.WorkdayOverrideView, "Workday overrides", _l("工作日调整"),

@@ -11,7 +11,7 @@ monthly statistics and the home-page panels.
 import io
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
-from flask_appbuilder import expose
+from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget
 from flask_appbuilder.models.filters import BaseFilter
@@ -467,6 +467,30 @@ class ServiceRequestApi(RegisterApi):
         return self.response(200, month=month, **stats)
 
 
+class ServiceRequestStatsView(BaseView):
+    """需求月度统计 (policy 05 四.1): received, responded, in time and 响应及时率."""
+
+    route_base = "/servicerequeststats"
+    default_view = "list"
+    class_permission_name = "ServiceRequestStats"
+    role_access = {role: ("can_list",) for role in ("Clerk", "Supervisor", "Executive",
+                                                     "Finance")}
+
+    @expose("/")
+    @has_access
+    def list(self):
+        month = request.args.get("month") or today_cn().strftime("%Y-%m")
+        bounds = month_range(month)
+        if bounds is None:
+            flash(_("月份格式应为 YYYY-MM"), "danger")
+            month = today_cn().strftime("%Y-%m")
+            bounds = month_range(month)
+        stats = service_request_stats(self.appbuilder.session, *bounds, user=current_user())
+        return self.render_template("satisfaction/request_stats.html",
+                                    title=_("需求月度统计"), month=month, stats=stats,
+                                    urgencies=ServiceRequest.enums["urgency"])
+
+
 # --- 首页 -----------------------------------------------------------------------------
 PANEL_ROWS = 10
 
@@ -520,4 +544,4 @@ def full_survey_reminder(appbuilder, user):
 
 
 __all__ = ["SatisfactionSurveyApi", "SatisfactionSurveyView", "ServiceRequestApi",
-           "ServiceRequestView", "SurveyResponseApi", "SurveyResponseView"]
+           "ServiceRequestStatsView", "ServiceRequestView", "SurveyResponseApi", "SurveyResponseView"]
