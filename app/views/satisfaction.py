@@ -32,6 +32,7 @@ from app.models.satisfaction import (
     LEVELS,
     METHODS,
     REPORT_HEADINGS,
+    URGENCIES,
     SatisfactionSurvey,
     ServiceRequest,
     SurveyResponse,
@@ -405,7 +406,9 @@ class ServiceRequestView(RegisterView):
         (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
     ]
     add_columns = edit_columns = REQUEST_FORM
-    add_form_extra_fields = {"received_at": _received_at_field()}
+    add_form_extra_fields = {"received_at": _received_at_field(), "urgency": SelectField(
+        _l("紧急程度"), choices=list(URGENCIES.items()), default="normal",
+        description=REQUEST_DESCRIPTIONS["urgency"])}
     edit_form_extra_fields = {"received_at": _received_at_field()}
     search_columns = ["code", "customer", "received_at", "channel", "urgency", "status",
                       "respond_due_at", "owner", "department"]
