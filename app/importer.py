@@ -6,7 +6,7 @@ single transaction come from here. Owner and department come from the importer (
 from the customer, for rows about a customer), never from the file.
 """
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Callable
@@ -45,7 +45,11 @@ class ImportProblem:
 class ImportSpec:
     model: type
     columns: tuple[str, ...]  # in template order
-    natural_key: tuple[str, ...]  # what makes two rows the same record
+    natural_key: tuple[str, ...]  # what makes two rows the same record (may be empty)
+    # column → cell parser (value → column value, ValueError with a Chinese message),
+    # and column → hint for the template's 填写说明, for columns the type alone cannot say
+    parsers: dict[str, Callable] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
     # optional check(obj, user) -> RowRejected | None: a rule about who may fill what
     row_check: Callable | None = None
 
@@ -74,7 +78,8 @@ def template(spec) -> bytes:
     notes.append([_("列"), _("必填"), _("填写方式")])
     for column in spec.columns:
         notes.append([labels[column], _("是") if _required(spec.model, column) else "",
-                      _hint(spec.model, column)])
+                      str(spec.hints[column]) if column in spec.hints
+                      else _hint(spec.model, column)])
     workbook.save(out)
     return out.getvalue()
 
@@ -199,15 +204,19 @@ def _read_rows(spec, fileobj) -> tuple[list[tuple[int, dict]], list[ImportProble
     return data, []
 
 
-def import_file(session, spec, fileobj, user) -> tuple[int, list[ImportProblem]]:
-    """Import every row or none. Returns (rows imported, problems)."""
+def import_file(session, spec, fileobj, user, fixed=None) -> tuple[int, list[ImportProblem]]:
+    """Import every row or none. Returns (rows imported, problems).
+
+    `fixed`: values every row gets that are not in the file (e.g. the survey whose page
+    the answers are imported from)."""
     data, problems = _read_rows(spec, fileobj)
     if problems:
         return 0, problems
     labels = _labels(spec)
     finder, seen, objects = _RelatedFinder(session, user), {}, []
     with session.no_autoflush:  # nothing reaches the database before every row is checked
-        _check_rows(session, spec, data, labels, finder, seen, objects, problems, user)
+        _check_rows(session, spec, data, labels, finder, seen, objects, problems, user,
+                    fixed or {})
     if problems:
         session.rollback()
         return 0, problems
@@ -232,7 +241,7 @@ def model_name(spec) -> str:
     return spec.model.__tablename__
 
 
-def _check_rows(session, spec, data, labels, finder, seen, objects, problems, user):
+def _check_rows(session, spec, data, labels, finder, seen, objects, problems, user, fixed):
     """Convert and check every row; what the database must answer (unique values,
     natural duplicates) is asked once per chunk of rows, not once per row."""
     model = spec.model
@@ -247,6 +256,8 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
                     value = finder.find(rel.mapper.class_, text) if text else None
                     if text and value is None:
                         raise ValueError(_("找不到“%(t)s”，或不在您的查看范围内", t=text))
+                elif column in spec.parsers:
+                    value = spec.parsers[column](raw.get(column))
                 else:
                     value = _convert(model, column, raw.get(column))
                 if value is None and _required(model, column):
@@ -258,17 +269,19 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
         if not row_ok:
             continue
         key = _natural_key(spec, values)
-        if key in seen:
+        if spec.natural_key and key in seen:
             problems.append(ImportProblem(number, labels[spec.natural_key[-1]],
                                           _("与第 %(n)d 行重复", n=seen[key])))
             continue
         seen[key] = number
-        obj = model(**values)
+        # a blank cell leaves the column to its default
+        obj = model(**{k: v for k, v in values.items() if v is not None}, **fixed)
         prepare_new_row(obj, user)
         clean_blank_choices(obj)
         candidates.append((number, key, obj))
     taken = _taken_unique_values(session, model, [obj for _n, _k, obj in candidates])
-    existing_keys = _existing_natural_keys(session, spec, [k for _n, k, _o in candidates])
+    existing_keys = _existing_natural_keys(session, spec, [k for _n, k, _o in candidates]) \
+        if spec.natural_key else set()
     for number, key, obj in candidates:
         problem = _unique_taken(model, obj, taken) or (
             RowRejected(_("系统中已有相同的记录"), spec.natural_key[-1])

@@ -646,8 +646,13 @@ def test_improvement_measure_from_a_complaint_needs_the_complaint(clerk, session
                                                          "problem": "x"})
     assert r.status_code == 422
     assert "来源投诉" in str(r.json["message"])
+    r = clerk.post("/api/v1/satisfaction_survey/", json={
+        "title": unique("调查"), "period_start": "2026-03-01", "period_end": "2026-03-31",
+        "target": "A 类客户", "staff": "王明"})
+    assert r.status_code == 201, r.json
     r = clerk.post("/api/v1/improvement_measure/", json={"source_type": "survey",
-                                                         "survey_id": 7, "problem": "价格满意度低"})
+                                                         "survey": r.json["id"],
+                                                         "problem": "价格满意度低"})
     assert r.status_code == 201, r.json
     assert count(session, ImprovementMeasure) == before + 1
 

@@ -6,4 +6,13 @@ from app import (  # noqa: F401  (AuditLog, LoginFailure, ExportJob, CodeSequenc
     sequences,
     workflow,
 )
-from app.models import calendar, complaints, customers, grading, org, receptions  # noqa: F401
+from app.models import (  # noqa: F401
+    calendar,
+    complaints,
+    customers,
+    grading,
+    org,
+    receptions,
+    satisfaction,
+    visits,
+)

@@ -450,7 +450,8 @@ class ImprovementMeasure(RegisterMixin, Model):
     field_labels = {
         **COMMON_LABELS,
         "source": _l("来源"), "source_type": _l("来源类型"), "complaint": _l("来源投诉"),
-        "survey_id": _l("来源调查编号"), "problem": _l("存在问题"), "measure": _l("整改措施"),
+        "survey_id": _l("来源调查编号"), "survey": _l("来源调查"), "problem": _l("存在问题"),
+        "measure": _l("整改措施"),
         "responsible": _l("责任人"), "due_date": _l("完成期限"), "result": _l("整改结果"),
         "finished_on": _l("完成日期"), "verified_by": _l("验证人"),
         "verified_on": _l("验证日期"), "status": _l("状态"),
@@ -459,7 +460,10 @@ class ImprovementMeasure(RegisterMixin, Model):
     source_type = Column(String(20), nullable=False, default="complaint")
     complaint_id = Column(Integer, ForeignKey("complaint.id"), nullable=True, index=True)
     complaint = relationship(Complaint, backref="improvement_measures")
-    survey_id = Column(Integer, nullable=True, index=True)  # satisfaction_survey.id, later
+    survey_id = Column(Integer, ForeignKey("satisfaction_survey.id",
+                                           name="fk_improvement_measure_survey_id"),
+                       nullable=True, index=True)
+    survey = relationship("SatisfactionSurvey", backref="improvement_measures")
     problem = Column(Text, nullable=False)
     measure = Column(Text)
     responsible = Column(String(50))
@@ -491,8 +495,8 @@ class ImprovementMeasure(RegisterMixin, Model):
         label = MEASURE_SOURCES.get(self.source_type, self.source_type or "")
         if self.source_type == "complaint" and self.complaint is not None:
             return f"{label} {self.complaint.code or ''}".strip()
-        if self.source_type == "survey" and self.survey_id:
-            return f"{label} #{self.survey_id}"
+        if self.source_type == "survey" and self.survey is not None:
+            return f"{label} {self.survey.title}"
         return str(label)
 
     def validate(self):
@@ -502,8 +506,11 @@ class ImprovementMeasure(RegisterMixin, Model):
         if self.source_type == "survey" and (self.complaint is not None
                                              or self.complaint_id is not None):
             return RowRejected(_l("来源为满意度调查时，不能选择来源投诉"), "complaint")
-        if self.survey_id is not None and int(self.survey_id) < 1:
-            return RowRejected(_l("来源调查编号无效"), "survey_id")
+        if self.source_type == "survey" and self.survey is None and self.survey_id is None:
+            return RowRejected(_l("来源为满意度调查时，请选择来源调查"), "survey")
+        if self.source_type == "complaint" and (self.survey is not None
+                                                or self.survey_id is not None):
+            return RowRejected(_l("来源为客户投诉时，不能选择来源调查"), "survey")
         return None
 
 

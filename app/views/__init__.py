@@ -5,6 +5,7 @@ from app.views import complaints as cmp
 from app.views import customers as cust
 from app.views import grading as grad
 from app.views import receptions as rcp
+from app.views import satisfaction as sat
 from app.views import visits as vis
 from app.views.audit import AuditLogApi, AuditLogView
 from app.views.exports import ExportJobApi, ExportJobView
@@ -47,13 +48,23 @@ def register_views(appbuilder) -> None:
         SERVICE)
     add(appbuilder, rcp.ReceptionCostsView, "Reception costs", _l("接待费用统计"),
         "fa-line-chart", SERVICE)
+    # issue 13: 满意度调查, 调查答卷, 客户需求受理
+    add(appbuilder, sat.SatisfactionSurveyView, "Satisfaction surveys", _l("满意度调查"),
+        "fa-smile-o", SERVICE)
+    add(appbuilder, sat.SurveyResponseView, "Survey responses", _l("调查答卷"), "fa-list-alt",
+        SERVICE)
+    add(appbuilder, sat.ServiceRequestView, "Service requests", _l("客户需求受理"),
+        "fa-phone", SERVICE)
+    add(appbuilder, sat.ServiceRequestStatsView, "Service request statistics",
+        _l("需求月度统计"), "fa-line-chart", SERVICE)
     grad.register(appbuilder, add, GRADING)  # issue 5: 等级评定, ABC 分析, 复评到期, 评级规则
     add(appbuilder, DepartmentView, "Departments", _l("部门"), "fa-sitemap", ORGANISATION)
     add(appbuilder, cmp.WorkdayOverrideView, "Workday overrides", _l("工作日调整"),
         "fa-calendar", SETTINGS)
     add(appbuilder, AuditLogView, "Audit log", _l("操作日志"), "fa-history", SETTINGS)
     appbuilder.add_api(AuditLogApi)
-    for api in (rcp.ReceptionApi, rcp.ReceptionExpenseApi):
+    for api in (rcp.ReceptionApi, rcp.ReceptionExpenseApi, sat.SatisfactionSurveyApi,
+                sat.SurveyResponseApi, sat.ServiceRequestApi):
         appbuilder.add_api(api)
     for api in (cmp.ComplaintApi, cmp.ImprovementMeasureApi, cmp.WorkdayOverrideApi):
         appbuilder.add_api(api)

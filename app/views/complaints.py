@@ -104,16 +104,17 @@ class ImprovementMeasureView(RegisterView):
     list_columns = ["source", "problem", "responsible", "due_date", "status", "verified_on",
                     "owner"]
     show_fieldsets = [
-        (_l("整改措施"), {"fields": ["source_type", "complaint", "survey_id", "problem",
+        (_l("整改措施"), {"fields": ["source_type", "complaint", "survey", "problem",
                                     "measure", "responsible", "due_date", "result", "status"]}),
         (_l("完成与验证"), {"fields": ["finished_on", "verified_by", "verified_on"]}),
         (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
     ]
-    add_columns = edit_columns = ["source_type", "complaint", "survey_id", "problem", "measure",
+    add_columns = edit_columns = ["source_type", "complaint", "survey", "problem", "measure",
                                   "responsible", "due_date", "result"]
-    search_columns = ["source_type", "complaint", "responsible", "due_date", "status", "owner"]
+    search_columns = ["source_type", "complaint", "survey", "responsible", "due_date", "status",
+                      "owner"]
     description_columns = {
-        "survey_id": _l("来源为满意度调查时填写调查编号"),
+        "survey": _l("来源为满意度调查时选择来源调查"),
         "measure": _l("开始整改前须填写整改措施、责任人和完成期限"),
     }
     base_order = ("due_date", "asc")
@@ -124,13 +125,14 @@ class ImprovementMeasureApi(RegisterApi):
     datamodel = ScopedInterface(ImprovementMeasure)
     role_access = MEASURE_ACCESS
     list_columns = show_columns = ["id", "source", "source_type", "complaint.id",
-                                   "complaint.code", "survey_id", "problem", "measure",
+                                   "complaint.code", "survey.id", "survey.title", "problem",
+                                   "measure",
                                    "responsible", "due_date", "result", "finished_on",
                                    "verified_by.id", "verified_by.username", "verified_on",
                                    "status", *AUDIT_API]
     add_columns = edit_columns = ImprovementMeasureView.add_columns
     order_columns = ["due_date", "id", "status"]
-    search_columns = ["source_type", "complaint", "survey_id", "status", "due_date"]
+    search_columns = ["source_type", "complaint", "survey", "status", "due_date"]
 
 
 # --- 客户投诉登记表 --------------------------------------------------------------------
