@@ -108,7 +108,8 @@ def fill_suggested(session, evaluation, user) -> None:
 
 
 # --- ABC analysis -------------------------------------------------------------------
-def abc_analysis(session, year: int, user, by_type: bool = False, rule=None) -> list[dict]:
+def abc_analysis(session, year: int, user, by_type: bool = False, rule=None,
+                 department_ids=None) -> list[dict]:
     """ABC analysis of `year` (DESIGN.md §4), ranked, accumulated and classed in SQL.
 
     The customers in `user`'s scope with sales in the year (Σ amount of transactions dated
@@ -116,7 +117,8 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None) -> 
     share = amount / SUM(amount) OVER (), cumulative = SUM(amount) OVER (ORDER BY amount
     DESC, name ROWS UNBOUNDED PRECEDING) — the customer itself included. Class A when
     cumulative ≤ abc_a or the customer is first, B when ≤ abc_b, else C (cut-offs of the
-    active rule). With by_type the windows are PARTITION BY customer_type: ranking and
+    active rule); `department_ids` narrows to customers of those departments (the charts'
+    department filter). With by_type the windows are PARTITION BY customer_type: ranking and
     shares within each type; rows are ordered by type, then amount.
 
     Sums and comparisons are done on integer cents (exact on SQLite and PostgreSQL).
@@ -131,6 +133,8 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None) -> 
                     func.sum(_cents(Transaction.amount)).label("cents"))
              .join(Transaction, Transaction.customer_id == Customer.id)
              .where(_in_year(year), scope_clause(Customer, user))
+             .where(*([Customer.department_id.in_(department_ids)]
+                      if department_ids is not None else []))
              .group_by(Customer.id, Customer.name, Customer.customer_type)
              .having(func.sum(_cents(Transaction.amount)) > 0)
              .subquery())

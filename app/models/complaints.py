@@ -313,10 +313,12 @@ def _stats_row(category, received, resolved, timely, followed, followed_timely) 
             "followup_timely_rate": _rate(followed_timely, followed)}
 
 
-def monthly_stats(session, start: datetime, end: datetime, user=None) -> tuple[list, dict]:
+def monthly_stats(session, start: datetime, end: datetime, user=None,
+                  where=()) -> tuple[list, dict]:
     """Per category, complaints received in [start, end) in the viewer's row scope:
     received, resolved and the four rates (fractions 0–1, None on a zero denominator).
 
+    `where`: further clauses (the charts' department filter).
     One SQL query: GROUP BY category with conditional aggregates. Returns the rows for
     every category (in CATEGORIES order) and a total row.
     """
@@ -330,7 +332,7 @@ def monthly_stats(session, start: datetime, end: datetime, user=None) -> tuple[l
                     _count_if(and_(followed,
                                    Complaint.followed_up_at <= Complaint.followup_due_at)))
              .where(Complaint.received_at >= start, Complaint.received_at < end,
-                    scope_clause(Complaint, user))
+                    scope_clause(Complaint, user), *where)
              .group_by(Complaint.category))
     counts = {row[0]: [int(n or 0) for n in row[1:]] for row in session.execute(query)}
     rows = [_stats_row(category, *counts.get(category, [0] * 5)) for category in CATEGORIES]

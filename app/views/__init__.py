@@ -4,6 +4,8 @@ from flask_babel import lazy_gettext as _l
 from app.views import complaints as cmp
 from app.views import customers as cust
 from app.views import grading as grad
+from app.views.charts import ChartApi, ChartPageView
+from app.views.dashboard import DashboardView
 from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.users import HandoverView
@@ -22,6 +24,7 @@ def add(appbuilder, view, name, label, icon, category):
 
 
 def register_views(appbuilder) -> None:
+    appbuilder.add_view(DashboardView, "Dashboard", label=_l("仪表盘"), icon="fa-dashboard")
     add(appbuilder, cust.CustomerView, "Customer files", _l("客户档案"), "fa-id-card", CUSTOMERS)
     add(appbuilder, cust.ContactView, "Contacts", _l("联系人"), "fa-user", CUSTOMERS)
     add(appbuilder, cust.TransactionView, "Transactions", _l("交易记录"), "fa-jpy", CUSTOMERS)
@@ -45,6 +48,8 @@ def register_views(appbuilder) -> None:
     for api in (cust.CustomerApi, cust.ContactApi, cust.TransactionApi,
                 cust.DevelopmentPlanApi, cust.ArchiveLoanApi, DepartmentApi):
         appbuilder.add_api(api)
+    appbuilder.add_view_no_menu(ChartPageView)
+    appbuilder.add_api(ChartApi)
     appbuilder.add_view_no_menu(HandoverView)
     appbuilder.add_view_no_menu(ExportJobView)
     appbuilder.add_api(ExportJobApi)

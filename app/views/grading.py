@@ -9,6 +9,7 @@ Declarations on the shared bases, plus the endpoints of DESIGN.md §4/§8:
 * web: /gradeevaluationview/create_year (POST), /grading/abc/, /grading/reviews_due/
 """
 import io
+from decimal import Decimal
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
@@ -22,6 +23,7 @@ from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
 from app import grading
+from app.charts import Chart
 from app.errors import RowRejected
 from app.models.customers import CUSTOMER_TYPES, Customer, Transaction
 from app.models.grading import (
@@ -203,6 +205,12 @@ class GradeEvaluationView(_EvaluationChecks, RegisterView):
         "final_grade": _l("总经理批准时确定，未另行指定则取建议等级"),
     }
     base_order = ("year", "desc")
+    charts = [
+        Chart("by_final_grade", _l("批准等级分布"), group_by="final_grade", kind="pie"),
+        Chart("by_year", _l("各年度评定（按建议等级）"), group_by="year",
+              series="proposed_grade", kind="stacked_bar"),
+        Chart("by_status", _l("评定状态"), group_by="status"),
+    ]
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("current_year", today_cn().year)
@@ -358,6 +366,45 @@ def pareto_chart(rows, width=760, height=260) -> dict | None:
                       f"{top + plot_h * (1 - r['cumulative_share']):.1f}")
     return {"width": width, "height": height, "bars": bars, "line": " ".join(points),
             "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h}
+
+
+PARETO_SHOWN = 60  # customers drawn one by one; the rest as one bar 其他
+
+
+def abc_pareto(session, user, params) -> dict:
+    """ABC Pareto chart of a year (the year of the period's end, else the latest year with
+    sales in scope): app.grading.abc_analysis (window functions, in SQL), drawn as sales bars
+    and the cumulative share on a percent axis with the A/B cut-offs."""
+    day = params.end or params.start
+    years = sales_years(session, user) if day is None else [day.year]
+    year = years[0] if years else today_cn().year
+    rule = active_rule(session)
+    rows = grading.abc_analysis(session, year, user, rule=rule,
+                                department_ids=params.department_ids)
+    shown, rest = rows[:PARETO_SHOWN], rows[PARETO_SHOWN:]
+    labels = [f"{r['name']}（{r['abc_class']}）" for r in shown]
+    amounts = [float(r["amount"]) for r in shown]
+    cumulative = [r["cumulative_share"] for r in shown]
+    links = [url_for("CustomerView.show", pk=r["id"]) for r in shown]
+    if rest:
+        labels.append(_("其他 %(n)d 家", n=len(rest)))
+        amounts.append(float(sum(Decimal(r["amount"]) for r in rest)))
+        cumulative.append(rest[-1]["cumulative_share"])
+        links.append(None)
+    cut_a = float(rule.abc_a) if rule else 0.75
+    cut_b = float(rule.abc_b) if rule else 0.95
+    counts = {k: sum(1 for r in rows if r["abc_class"] == k) for k in "ABC"}
+    return {"labels": labels, "keys": [r["id"] for r in shown], "links": links,
+            "list_url": url_for("AbcAnalysisView.list", year=year),
+            "series": [{"name": _("销售额"), "key": "amount", "data": amounts},
+                       {"name": _("累计占比"), "key": "cumulative_share", "data": cumulative,
+                        "kind": "line", "axis": "rate", "marks": [cut_a, cut_b]}],
+            "year": year, "abc_counts": counts,
+            "note": _("%(year)s 年度：A 类 %(a)d 家，B 类 %(b)d 家，C 类 %(c)d 家",
+                           year=year, a=counts["A"], b=counts["B"], c=counts["C"])}
+
+
+ABC_CHART = Chart("abc", _l("ABC 帕累托分析"), kind="pareto", query=abc_pareto)
 
 
 class AbcAnalysisView(BaseView):
