@@ -18,7 +18,7 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import extract, select
+from sqlalchemy import extract, func, select
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
@@ -372,12 +372,12 @@ PARETO_SHOWN = 60  # customers drawn one by one; the rest as one bar 其他
 
 
 def abc_pareto(session, user, params) -> dict:
-    """ABC Pareto chart of a year (the year of the period's end, else the latest year with
-    sales in scope): app.grading.abc_analysis (window functions, in SQL), drawn as sales bars
+    """ABC Pareto chart of a year (the year of the period's end, else of the latest
+    transaction in scope): app.grading.abc_analysis (window functions, in SQL), drawn as sales bars
     and the cumulative share on a percent axis with the A/B cut-offs."""
-    day = params.end or params.start
-    years = sales_years(session, user) if day is None else [day.year]
-    year = years[0] if years else today_cn().year
+    day = params.end or params.start or session.scalar(
+        select(func.max(Transaction.date)).where(scope_clause(Transaction, user)))
+    year = day.year if day is not None else today_cn().year
     rule = active_rule(session)
     rows = grading.abc_analysis(session, year, user, rule=rule,
                                 department_ids=params.department_ids)
