@@ -118,3 +118,16 @@ def test_complaint_stats_page_draws_its_trend(chrome, live_url):
     sign_in(chrome, live_url, "supervisor1")
     tiles, hosts, errors = drawn_tiles(chrome, live_url, "/complaintstats/")
     assert [t["drawn"] for t in tiles] == ["1"] and not errors
+
+
+def test_abc_page_draws_its_pareto_with_echarts(chrome, live_url, api):
+    from tests.conftest import unique
+    clerk = api("clerk1")
+    customer = clerk.post("/api/v1/customer/", json={"name": unique("帕累托客户")}).json["id"]
+    r = clerk.post("/api/v1/transaction/", json={"customer": customer, "date": "2018-05-04",
+                                                 "product": "图表", "amount": "123.45"})
+    assert r.status_code == 201, r.json
+    sign_in(chrome, live_url, "clerk1")
+    tiles, hosts, errors = drawn_tiles(chrome, live_url, "/grading/abc/?year=2018")
+    assert [t["drawn"] for t in tiles] == ["1"] and tiles[0]["canvas"] and not errors
+    assert hosts == {urlparse(live_url).netloc}
