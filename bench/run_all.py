@@ -4,7 +4,8 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = [["bench_list_page.py"], ["bench_export.py", "--rows", "10000", "50000"]]
+BENCHMARKS = [["bench_list_page.py"], ["bench_export.py", "--rows", "10000", "50000"],
+              ["bench_charts.py", "--rows", "100000", "--customers-for-sales", "5000"]]
 
 if __name__ == "__main__":
     failed = 0
