@@ -301,10 +301,10 @@ def run_chart(session, model, chart: Chart, user, params: Params) -> dict:
         answer = _shape(model, chart, rows, group, series, params)
     note = answer.get("note") or chart.note
     answer.update({"title": str(chart.title), "kind": chart.kind, "name": chart.name,
-                   "note": str(note) if note else None,
-                   "period": {"from": params.start.isoformat() if params.start else None,
-                              "to": params.end.isoformat() if params.end else None,
-                              "column": chart.period}})
+                   "note": str(note) if note else None})
+    answer.setdefault("period", {"from": params.start.isoformat() if params.start else None,
+                                 "to": params.end.isoformat() if params.end else None,
+                                 "column": chart.period})
     return answer
 
 

@@ -381,6 +381,7 @@ def abc_pareto(session, user, params) -> dict:
                        {"name": _("累计占比"), "key": "cumulative_share", "data": cumulative,
                         "kind": "line", "axis": "rate", "marks": [cut_a, cut_b]}],
             "year": year, "abc_counts": counts,
+            "period": {"from": f"{year}-01-01", "to": f"{year}-12-31", "column": "date"},
             "note": _("%(year)s 年度：A 类 %(a)d 家，B 类 %(b)d 家，C 类 %(c)d 家",
                            year=year, a=counts["A"], b=counts["B"], c=counts["C"])}
 

@@ -109,7 +109,15 @@
     var link = tile.querySelector(".chart-list-link");
     if (link && data.list_url) { link.href = data.list_url; link.hidden = false; }
     var note = tile.querySelector(".chart-note");
-    if (note) { note.textContent = data.note || ""; }
+    if (note) {
+      var parts = [data.note || ""];
+      if (data.period && !data.period.column && tile.dataset.msgNoPeriod) {
+        parts.push(tile.dataset.msgNoPeriod);
+      } else if (data.period && data.period.from) {
+        parts.push(data.period.from + " — " + data.period.to);
+      }
+      note.textContent = parts.filter(Boolean).join("　");
+    }
     tile.dataset.drawn = "1";
   }
 
