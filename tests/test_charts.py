@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD, ensure_department, ensure_user
 from app.models.complaints import Complaint
-from app.models.customers import Customer, Transaction
+from app.models.customers import Contact, Customer, Transaction
 from app.models.org import ConsoleUser
 from tests.conftest import unique
 
@@ -86,6 +86,10 @@ def team(app):
                   resolved=datetime(2019, 2, 28, 9), followed=datetime(2019, 3, 1, 9))
         complaint(rows["ca2"], datetime(2019, 2, 6, 10), "major")
         complaint(rows["cb1"], datetime(2019, 2, 7, 10), "no_liability")
+        for c, name, decides in ((rows["ca1"], "甲", True), (rows["ca2"], "乙", False),
+                                 (rows["cb1"], "丙", False)):
+            session.add(Contact(customer_id=c.id, name=name, is_decision_maker=decides,
+                                owner_id=c.owner_id, department_id=dept.id))
         session.commit()
         ids = {k: v.id for k, v in rows.items()}
         return {"dept": dept.id, "names": names, "ids": ids}
@@ -182,6 +186,24 @@ def test_abc_pareto_of_a_clerk_ranks_only_own_customers(api, team):
 def _name(api, team, key):
     r = api("admin").get(f"/api/v1/customer/{team['ids'][key]}")
     return r.json["result"]["name"]
+
+
+def test_contacts_per_owner_group_by_relation_with_boolean_series(api, team):
+    answer = chart(api(team["names"]["s"]), "contact", "by_owner")
+    assert series(answer) == {"是": {"图表a": 1, "图表b": 0}, "否": {"图表a": 1, "图表b": 1}}
+    clerk = chart(api(team["names"]["b"]), "contact", "by_owner")
+    assert clerk["labels"] == ["图表b"]
+
+
+def test_complaints_by_category_and_channel_in_the_period(api, team):
+    supervisor = api(team["names"]["s"])
+    by_category = chart(supervisor, "complaint", "by_category", PERIOD)
+    assert dict(zip(by_category["labels"], by_category["series"][0]["data"])) == {
+        "重大责任投诉": 1, "一般责任投诉": 2, "无责任投诉": 1}
+    by_channel = chart(supervisor, "complaint", "by_channel", PERIOD)
+    assert dict(zip(by_channel["labels"], by_channel["series"][0]["data"])) == {"电话": 4}
+    later = chart(supervisor, "complaint", "by_category", "from=2019-03&to=2019-06")
+    assert later["labels"] == []
 
 
 def test_pie_of_a_related_column_with_labels(api, team):
