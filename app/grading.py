@@ -9,6 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, and_, case, cast, func, literal, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import True_
 
 from app.errors import RowRejected
 from app.models.customers import Customer, Transaction
@@ -128,15 +129,24 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None,
     rule = rule or active_rule(session)
     abc_a = Decimal(str(rule.abc_a if rule else DEFAULT_RULE["abc_a"]))
     abc_b = Decimal(str(rule.abc_b if rule else DEFAULT_RULE["abc_b"]))
+    customers = [scope_clause(Customer, user)]
+    if department_ids is not None:
+        customers.append(Customer.department_id.in_(department_ids))
+    customers = [c for c in customers if not isinstance(c, True_)]
+    # Σ per customer first (the customer_id index, no join of every transaction), then
+    # the customers in scope; a narrower scope also narrows the transactions summed.
+    per_customer = (select(Transaction.customer_id.label("cid"),
+                           func.sum(_cents(Transaction.amount)).label("cents"))
+                    .where(_in_year(year))
+                    .where(*([Transaction.customer_id.in_(select(Customer.id).where(*customers))]
+                             if customers else []))
+                    .group_by(Transaction.customer_id)
+                    .subquery())
     sales = (select(Customer.id.label("id"), Customer.name.label("name"),
                     Customer.customer_type.label("customer_type"),
-                    func.sum(_cents(Transaction.amount)).label("cents"))
-             .join(Transaction, Transaction.customer_id == Customer.id)
-             .where(_in_year(year), scope_clause(Customer, user))
-             .where(*([Customer.department_id.in_(department_ids)]
-                      if department_ids is not None else []))
-             .group_by(Customer.id, Customer.name, Customer.customer_type)
-             .having(func.sum(_cents(Transaction.amount)) > 0)
+                    per_customer.c.cents.label("cents"))
+             .join(per_customer, per_customer.c.cid == Customer.id)
+             .where(per_customer.c.cents > 0, *customers)
              .subquery())
     partition = [sales.c.customer_type] if by_type else None
     order = [sales.c.cents.desc(), sales.c.name, sales.c.id]
