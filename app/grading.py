@@ -126,6 +126,23 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None,
     Answer: amount a decimal string with 2 places; share and cumulative_share floats in
     0–1 rounded to 6 places.
     """
+    query = abc_statement(session, year, user, by_type, rule, department_ids)
+    rows = []
+    for row in session.execute(query):
+        total_cents = Decimal(row.total)
+        rows.append({
+            "id": row.id, "name": row.name, "customer_type": row.customer_type,
+            "amount": str((Decimal(row.cents) / 100).quantize(CENT)),
+            "share": round(float(Decimal(row.cents) / total_cents), 6),
+            "cumulative_share": round(float(Decimal(row.running) / total_cents), 6),
+            "abc_class": row.abc_class, "rank": int(row.position)})
+    return rows
+
+
+def abc_statement(session, year: int, user, by_type: bool = False, rule=None,
+                  department_ids=None):
+    """The SELECT of `abc_analysis` (id, name, customer_type, cents, total, running,
+    position, abc_class), ordered; the Pareto chart groups its tail in SQL on top of it."""
     rule = rule or active_rule(session)
     abc_a = Decimal(str(rule.abc_a if rule else DEFAULT_RULE["abc_a"]))
     abc_b = Decimal(str(rule.abc_b if rule else DEFAULT_RULE["abc_b"]))
@@ -165,18 +182,8 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None,
         else_=literal("C"))
     query = select(w.id, w.name, w.customer_type, w.cents, w.total, w.running, w.position,
                    abc_class.label("abc_class"))
-    query = query.order_by(*([w.customer_type] if by_type else []), w.cents.desc(), w.name,
-                           w.id)
-    rows = []
-    for row in session.execute(query):
-        total_cents = Decimal(row.total)
-        rows.append({
-            "id": row.id, "name": row.name, "customer_type": row.customer_type,
-            "amount": str((Decimal(row.cents) / 100).quantize(CENT)),
-            "share": round(float(Decimal(row.cents) / total_cents), 6),
-            "cumulative_share": round(float(Decimal(row.running) / total_cents), 6),
-            "abc_class": row.abc_class, "rank": int(row.position)})
-    return rows
+    return query.order_by(*([w.customer_type] if by_type else []), w.cents.desc(), w.name,
+                          w.id)
 
 
 # --- provisional reviews ------------------------------------------------------------

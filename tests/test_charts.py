@@ -178,6 +178,15 @@ def test_abc_pareto_uses_the_window_function_analysis(api, team):
     assert answer["abc_counts"] == {"A": 1, "B": 0, "C": 2}  # 0.948, 0.974, 1.0
 
 
+def test_abc_pareto_groups_its_tail_in_sql(api, team, monkeypatch):
+    monkeypatch.setattr("app.views.grading.PARETO_SHOWN", 1)
+    answer = chart(api(team["names"]["s"]), "customer", "abc", "to=2019-12")
+    assert answer["labels"][1] == "其他 2 家" and answer["links"][1] is None
+    assert answer["series"][0]["data"] == [10999.0, 600.3]
+    assert answer["series"][1]["data"][1] == pytest.approx(1.0)
+    assert answer["abc_counts"] == {"A": 1, "B": 0, "C": 2}
+
+
 def test_abc_pareto_of_a_clerk_ranks_only_own_customers(api, team):
     answer = chart(api(team["names"]["a"]), "customer", "abc", "to=2019-12")
     assert answer["series"][0]["data"] == [300.3, 300.0]

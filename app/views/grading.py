@@ -18,7 +18,7 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import extract, func, select
+from sqlalchemy import case, extract, func, select
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
@@ -354,28 +354,42 @@ PARETO_SHOWN = 60  # customers drawn one by one; the rest as one bar 其他
 
 def abc_pareto(session, user, params) -> dict:
     """ABC Pareto chart of a year (the year of the period's end, else of the latest
-    transaction in scope): app.grading.abc_analysis (window functions, in SQL), drawn as sales bars
-    and the cumulative share on a percent axis with the A/B cut-offs."""
+    transaction in scope): `app.grading.abc_statement` (window functions, in SQL) with its
+    tail beyond the first PARETO_SHOWN customers grouped in the same query, so at most
+    PARETO_SHOWN + 1 rows come back; sales bars, the cumulative share on a percent axis with
+    the A/B cut-offs, and the class counts."""
     day = params.end or params.start or session.scalar(
         select(func.max(Transaction.date)).where(scope_clause(Transaction, user)))
     year = day.year if day is not None else today_cn().year
     rule = active_rule(session)
-    rows = grading.abc_analysis(session, year, user, rule=rule,
-                                department_ids=params.department_ids)
-    shown, rest = rows[:PARETO_SHOWN], rows[PARETO_SHOWN:]
-    labels = [f"{r['name']}（{r['abc_class']}）" for r in shown]
-    amounts = [float(r["amount"]) for r in shown]
-    cumulative = [r["cumulative_share"] for r in shown]
-    links = [url_for("CustomerView.show", pk=r["id"]) for r in shown]
-    if rest:
-        labels.append(_("其他 %(n)d 家", n=len(rest)))
-        amounts.append(float(sum(Decimal(r["amount"]) for r in rest)))
-        cumulative.append(rest[-1]["cumulative_share"])
-        links.append(None)
+    ranked = grading.abc_statement(session, year, user, rule=rule,
+                                   department_ids=params.department_ids).subquery()
+    r = ranked.c
+    slot = case((r.position <= PARETO_SHOWN, r.position), else_=PARETO_SHOWN + 1)
+    classes = [func.sum(case((r.abc_class == k, 1), else_=0)).label(k) for k in "ABC"]
+    query = (select(slot.label("slot"), func.min(r.id).label("id"),
+                    func.min(r.name).label("name"), func.min(r.abc_class).label("abc_class"),
+                    func.sum(r.cents).label("cents"), func.max(r.running).label("running"),
+                    func.max(r.total).label("total"), func.count().label("n"), *classes)
+             .group_by(slot).order_by(slot))
+    labels, amounts, cumulative, links, keys = [], [], [], [], []
+    counts = {k: 0 for k in "ABC"}
+    for row in session.execute(query):
+        for k in "ABC":
+            counts[k] += int(getattr(row, k) or 0)
+        if row.slot > PARETO_SHOWN:
+            labels.append(_("其他 %(n)d 家", n=row.n))
+            links.append(None)
+            keys.append(None)
+        else:
+            labels.append(f"{row.name}（{row.abc_class}）")
+            links.append(url_for("CustomerView.show", pk=row.id))
+            keys.append(row.id)
+        amounts.append(float(Decimal(row.cents) / 100))
+        cumulative.append(round(float(Decimal(row.running) / Decimal(row.total)), 6))
     cut_a = float(rule.abc_a) if rule else 0.75
     cut_b = float(rule.abc_b) if rule else 0.95
-    counts = {k: sum(1 for r in rows if r["abc_class"] == k) for k in "ABC"}
-    return {"labels": labels, "keys": [r["id"] for r in shown], "links": links,
+    return {"labels": labels, "keys": keys, "links": links,
             "list_url": url_for("AbcAnalysisView.list", year=year),
             "series": [{"name": _("销售额"), "key": "amount", "data": amounts},
                        {"name": _("累计占比"), "key": "cumulative_share", "data": cumulative,
@@ -383,7 +397,7 @@ def abc_pareto(session, user, params) -> dict:
             "year": year, "abc_counts": counts,
             "period": {"from": f"{year}-01-01", "to": f"{year}-12-31", "column": "date"},
             "note": _("%(year)s 年度：A 类 %(a)d 家，B 类 %(b)d 家，C 类 %(c)d 家",
-                           year=year, a=counts["A"], b=counts["B"], c=counts["C"])}
+                      year=year, a=counts["A"], b=counts["B"], c=counts["C"])}
 
 
 ABC_CHART = Chart("abc", _l("ABC 帕累托分析"), kind="pareto", query=abc_pareto)
