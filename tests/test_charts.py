@@ -215,6 +215,15 @@ def test_complaints_by_category_and_channel_in_the_period(api, team):
     assert later["labels"] == []
 
 
+def test_overdue_complaints_by_kind_per_role(api, team):
+    supervisor = chart(api(team["names"]["s"]), "complaint", "overdue",
+                       f"department={team['dept']}")
+    assert dict(zip(supervisor["labels"], supervisor["series"][0]["data"])) == {
+        "处理超期": 2, "上报超期": 1, "回访超期": 1}
+    clerk = chart(api(team["names"]["b"]), "complaint", "overdue")
+    assert clerk["series"][0]["data"] == [1, 0, 0]
+
+
 def test_pie_of_a_related_column_with_labels(api, team):
     answer = chart(api(team["names"]["a"]), "transaction", "by_grade", PERIOD)
     assert dict(zip(answer["labels"], answer["series"][0]["data"])) == {"A": 600.3}

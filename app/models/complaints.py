@@ -342,15 +342,15 @@ def monthly_stats(session, start: datetime, end: datetime, user=None,
     return rows, total
 
 
-def overdue_counts(session, user=None) -> dict:
-    """Overdue complaints in the viewer's scope, by kind, in one query."""
+def overdue_counts(session, user=None, where=()) -> dict:
+    """Overdue complaints in the viewer's scope (and `where`), by kind, in one query."""
     me = getattr(user, "id", None)
     query = select(_count_if(Complaint.overdue_handling),
                    _count_if(Complaint.overdue_escalation),
                    _count_if(Complaint.overdue_followup),
                    _count_if(Complaint.overdue),
                    _count_if(and_(Complaint.overdue, Complaint.owner_id == me))
-                   ).where(scope_clause(Complaint, user))
+                   ).where(scope_clause(Complaint, user), *where)
     handling, escalation, followup, total, mine = (int(n or 0)
                                                    for n in session.execute(query).one())
     return {"handling": handling, "escalation": escalation, "followup": followup,

@@ -115,6 +115,20 @@ def complaint_trend(session, user, params) -> dict:
     return {"labels": months, "keys": months, "series": series}
 
 
+def complaint_overdue(session, user, params) -> dict:
+    """超期投诉 now, by kind (DESIGN.md §4: counted on the dashboard): `overdue_counts`, one
+    SQL query in scope (and department)."""
+    where = () if params.department_ids is None else \
+        (Complaint.department_id.in_(params.department_ids),)
+    counts = overdue_counts(session, user, where=where)
+    kinds = ["handling", "escalation", "followup"]
+    labels = [str(Complaint.field_labels[f"overdue_{k}"]) for k in kinds]
+    return {"labels": labels, "keys": kinds,
+            "series": [{"name": _("超期投诉"), "key": "overdue",
+                        "data": [counts[k] for k in kinds]}],
+            "period": {"from": None, "to": None, "column": None}}
+
+
 # --- 整改措施 ------------------------------------------------------------------------
 class ImprovementMeasureView(RegisterView):
     datamodel = ScopedInterface(ImprovementMeasure)
@@ -243,6 +257,7 @@ class ComplaintView(_ComplaintActions, RegisterView):
               period="received_at"),
         Chart("by_channel", _l("投诉方式"), group_by="channel", kind="bar",
               period="received_at"),
+        Chart("overdue", _l("超期投诉"), kind="bar", query=complaint_overdue),
     ]
 
     def render_template(self, template, **kwargs):

@@ -41,7 +41,7 @@ TILES = [
     Tile("transaction", "sales", wide=True),
     Tile("complaint", "trend", wide=True),
     Tile("complaint", "by_category"),
-    Tile("complaint", "by_channel"),
+    Tile("complaint", "overdue"),
 ]
 
 
