@@ -34,7 +34,7 @@ from app.demo import DEMO_PASSWORD  # noqa: E402
 CHUNK = 20_000
 TILES = [("customer", "by_grade"), ("customer", "by_type"), ("customer", "abc"),
          ("transaction", "sales"), ("complaint", "trend"), ("complaint", "by_category"),
-         ("complaint", "by_channel")]
+         ("complaint", "by_channel"), ("complaint", "overdue")]
 
 
 def rss_mb() -> float:
@@ -160,6 +160,7 @@ def bare_queries(app):
         .group_by(k.category),
         ("complaint", "by_channel"): select(k.channel, func.count(k.id)).where(*period)
         .group_by(k.channel),
+        ("complaint", "overdue"): select(func.count(k.id)).where(k.overdue),
     }
 
 
