@@ -30,6 +30,7 @@ migrate: $(VENV)/.runtime
 
 demo: migrate
 	$(FLASK) load-demo
+	$(FLASK) db-optimize
 
 run: i18n demo
 	$(FLASK) run --host $(HOST) --port $(PORT)
@@ -47,6 +48,7 @@ serve: i18n
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is required, e.g. postgresql://user:pw@host/db" && exit 1)
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
+	$(FLASK) db-optimize
 	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'app:create_app()'
 
 translations: $(VENV)/.dev

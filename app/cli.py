@@ -10,6 +10,7 @@ def register_cli(app):
     app.cli.add_command(init_roles_command)
     app.cli.add_command(load_demo_command)
     app.cli.add_command(create_user_command)
+    app.cli.add_command(optimize_command)
 
 
 @click.command("init-roles")
@@ -53,3 +54,13 @@ def create_user_command(username, name, role, department, email, password):
         raise click.UsageError(f"角色 {role} 不存在，请先运行 flask init-roles")
     ensure_user(current_app.appbuilder, username, name, role, department, password, email)
     click.echo(f"已创建用户 {username}")
+
+
+@click.command("db-optimize")
+@with_appcontext
+def optimize_command():
+    """Refresh the planner's statistics (after migrations and bulk loads)."""
+    from app.extensions import db
+    from app.search import refresh_statistics
+    refresh_statistics(db.session)
+    click.echo("statistics refreshed")

@@ -5,20 +5,24 @@ filters, sort and row scope), narrowed to plain columns and read with yield_per 
 rows, never ORM objects. Headers and enum labels come from the model's declarations.
 Exports above EXPORT_BACKGROUND_ROWS run in a background thread as an ExportJob.
 """
+import logging
 import os
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased, relationship
 
 from app.excel import MAX_DATA_ROWS, XlsxColumn, write_list
 from app.timeutil import now_cn
 
 YIELD_PER = 1000
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -93,7 +97,8 @@ def export_statement(datamodel, filters, order_column, order_direction, columns,
 
 
 def count_rows(datamodel, filters) -> int:
-    return datamodel.query_count(datamodel.session.query(datamodel.obj), filters)
+    """Exact, unlike a list's capped count: the export writes every row."""
+    return datamodel.exact_count(filters)
 
 
 def write_export(session, statement, columns, title, fileobj, total=None, progress=None) -> int:
@@ -136,35 +141,61 @@ class ExportJob(Model):
 
 
 def start_background_export(app, engine, job_id, statement, columns, title, total):
-    """Write the file in a thread with its own session; progress goes to the job row."""
+    """Write the file in a thread with its own session; progress goes to the job row.
+
+    The job is always closed out, done or failed with a reason: progress is best-effort
+    (a busy database only delays the next update) and the final update has its own session.
+    """
+
+    def progress(n):
+        try:
+            with Session(engine) as s:
+                s.query(ExportJob).filter_by(id=job_id).update({"done_rows": n})
+                s.commit()
+        except SQLAlchemyError:
+            log.warning("export %s: progress not recorded at %d rows", job_id, n)
 
     def run():
-        with app.app_context(), Session(engine) as session:
-            job = session.get(ExportJob, job_id)
-            export_dir = app.config["EXPORT_DIR"]
-            os.makedirs(export_dir, exist_ok=True)
-            path = job.path(export_dir)
-
-            def progress(n):
-                with Session(engine) as s:
-                    s.query(ExportJob).filter_by(id=job_id).update({"done_rows": n})
-                    s.commit()
-            try:
+        status, rows, error = "failed", 0, None
+        path = None
+        try:
+            with app.app_context(), Session(engine) as session:
+                export_dir = app.config["EXPORT_DIR"]
+                os.makedirs(export_dir, exist_ok=True)
+                path = session.get(ExportJob, job_id).path(export_dir)
                 with open(path + ".part", "wb") as fh:
                     rows = write_export(session, statement, columns, title, fh, total=total,
                                         progress=progress)
                 os.replace(path + ".part", path)
-                job.status, job.done_rows = "done", rows
-            except Exception as e:  # the user sees why on the job page
-                if os.path.exists(path + ".part"):
-                    os.remove(path + ".part")
-                job.status, job.error = "failed", str(e)
-            job.finished_on = now_cn()
-            session.commit()
+                status = "done"
+        except Exception as e:  # the user sees why on the job page
+            log.exception("export %s failed", job_id)
+            error = str(e) or type(e).__name__
+            if path and os.path.exists(path + ".part"):
+                os.remove(path + ".part")
+        finally:
+            close_job(engine, job_id, status, rows, error)
 
     thread = threading.Thread(target=run, name=f"export-{job_id}", daemon=True)
     thread.start()
     return thread
+
+
+def close_job(engine, job_id, status, rows, error, attempts=5):
+    """Mark the job done or failed; retried, since a busy SQLite may refuse one write."""
+    values = {"status": status, "error": error, "finished_on": now_cn()}
+    if status == "done":
+        values["done_rows"] = rows
+    for attempt in range(attempts):
+        try:
+            with Session(engine) as s:
+                s.query(ExportJob).filter_by(id=job_id).update(values)
+                s.commit()
+            return
+        except SQLAlchemyError:
+            log.warning("export %s: closing attempt %d failed", job_id, attempt + 1)
+            time.sleep(0.5 * (attempt + 1))
+    log.error("export %s could not be closed out", job_id)
 
 
 def too_many(total: int) -> bool:

@@ -16,10 +16,14 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, or_, s
 
 from app.errors import RowRejected
 from app.excel import XlsxColumn, write_list
-from app.rows import clean_blank_choices, prepare_new_row, unique_conflict
+from app.rows import clean_blank_choices, prepare_new_row
 from app.scope import scope_clause
+from app.search import refresh_statistics
+from app.sequences import next_codes
+from app.timeutil import now_cn
 
 MAX_IMPORT_ROWS = 5000
+STATISTICS_AFTER_ROWS = 1000
 TRUE_WORDS = {"是", "true", "1", "yes", "y", "√"}
 FALSE_WORDS = {"否", "false", "0", "no", "n", "×"}
 
@@ -203,17 +207,27 @@ def import_file(session, spec, fileobj, user) -> tuple[int, list[ImportProblem]]
     if problems:
         session.rollback()
         return 0, problems
+    prefix = getattr(spec.model, "code_prefix", None)
+    if prefix and objects:  # one counter update for the whole file
+        codes = next_codes(session, prefix, now_cn().year, len(objects))
+        for obj, code in zip(objects, codes):
+            obj.code = code
     try:
         session.add_all(objects)
         session.commit()
     except Exception:
         session.rollback()
         raise
+    if len(objects) >= STATISTICS_AFTER_ROWS:  # a bulk load changes what the planner knows
+        refresh_statistics(session)
     return len(objects), []
 
 
 def _check_rows(session, spec, data, labels, finder, seen, objects, problems, user):
+    """Convert and check every row; what the database must answer (unique values,
+    natural duplicates) is asked once per chunk of rows, not once per row."""
     model = spec.model
+    candidates = []
     for number, raw in data:
         values, row_ok = {}, True
         for column in spec.columns:
@@ -234,7 +248,7 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
                 row_ok = False
         if not row_ok:
             continue
-        key = tuple(getattr(values.get(k), "id", values.get(k)) for k in spec.natural_key)
+        key = _natural_key(spec, values)
         if key in seen:
             problems.append(ImportProblem(number, labels[spec.natural_key[-1]],
                                           _("与第 %(n)d 行重复", n=seen[key])))
@@ -243,8 +257,13 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
         obj = model(**values)
         prepare_new_row(obj, user)
         clean_blank_choices(obj)
-        problem = unique_conflict(session, obj) or _natural_duplicate(session, spec, values) \
-            or obj.validate()
+        candidates.append((number, key, obj))
+    taken = _taken_unique_values(session, model, [obj for _n, _k, obj in candidates])
+    existing_keys = _existing_natural_keys(session, spec, [k for _n, k, _o in candidates])
+    for number, key, obj in candidates:
+        problem = _unique_taken(model, obj, taken) or (
+            RowRejected(_("系统中已有相同的记录"), spec.natural_key[-1])
+            if key in existing_keys else None) or obj.validate()
         if problem:
             problems.append(ImportProblem(number, labels.get(problem.field, _("整行")),
                                           problem.message))
@@ -252,30 +271,68 @@ def _check_rows(session, spec, data, labels, finder, seen, objects, problems, us
         objects.append(obj)
 
 
+CHUNK = 500
+
+
+def _in_chunks(session, statement_for, values) -> set:
+    found, values = set(), list(dict.fromkeys(values))
+    for i in range(0, len(values), CHUNK):
+        found.update(session.execute(statement_for(values[i:i + CHUNK])).all())
+    return found
+
+
+def _unique_columns(model):
+    return [c for c in model.__table__.columns if c.unique and not c.primary_key]
+
+
+def _taken_unique_values(session, model, objects) -> dict[str, set]:
+    taken = {}
+    for column in _unique_columns(model):
+        wanted = [v for v in (getattr(o, column.key, None) for o in objects)
+                  if v not in (None, "")]
+        with session.no_autoflush:
+            rows = _in_chunks(session, lambda chunk, c=column: select(c).where(c.in_(chunk)),
+                              wanted)
+        taken[column.key] = {row[0] for row in rows}
+    return taken
+
+
+def _unique_taken(model, obj, taken) -> RowRejected | None:
+    for column in _unique_columns(model):
+        value = getattr(obj, column.key, None)
+        if value not in (None, "") and value in taken[column.key]:
+            label = model.field_labels.get(column.key, column.key)
+            return RowRejected(_("%(label)s“%(value)s”已存在", label=label, value=value),
+                               column.key)
+    return None
+
+
+def _key_columns(spec):
+    model = spec.model
+    return [getattr(model, list(_relation(spec, c).local_columns)[0].key)
+            if _relation(spec, c) is not None else getattr(model, c)
+            for c in spec.natural_key]
+
+
+def _natural_key(spec, values) -> tuple:
+    return tuple(getattr(values.get(k), "id", values.get(k)) for k in spec.natural_key)
+
+
+def _existing_natural_keys(session, spec, keys) -> set:
+    """The natural keys among `keys` that the database already holds (any owner)."""
+    columns = _key_columns(spec)
+    first = [k[0] for k in keys if k[0] is not None]
+    with session.no_autoflush:
+        rows = _in_chunks(session, lambda chunk: select(*columns).where(columns[0].in_(chunk)),
+                          first)
+    return {tuple(row) for row in rows}
+
+
 def _convert_text(value):
     if value is None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def _natural_duplicate(session, spec, values) -> RowRejected | None:
-    model = spec.model
-    conditions = []
-    for column in spec.natural_key:
-        value = values.get(column)
-        rel = _relation(spec, column)
-        if rel is not None:
-            conditions.append(getattr(model, list(rel.local_columns)[0].key) ==
-                              getattr(value, "id", None))
-        else:
-            conditions.append(getattr(model, column) == value if value is not None
-                              else getattr(model, column).is_(None))
-    with session.no_autoflush:
-        exists = session.execute(select(model.id).where(*conditions).limit(1)).first()
-    if exists:
-        return RowRejected(_("系统中已有相同的记录"), spec.natural_key[-1])
-    return None
 
 
 def problems_workbook(problems) -> bytes:

@@ -16,7 +16,11 @@ class CodeSequence(Model):
 
 def next_code(session, prefix: str, year: int, width: int = 5) -> str:
     """`session` may be a Session or a Connection (from a before_insert event)."""
-    """Take the next number in the caller's transaction.
+    return next_codes(session, prefix, year, 1, width)[0]
+
+
+def next_codes(session, prefix: str, year: int, count: int, width: int = 5) -> list[str]:
+    """Take the next `count` numbers in the caller's transaction (one UPDATE for all).
 
     The UPDATE takes a row lock (PostgreSQL) or the write lock (SQLite), so two
     concurrent creates cannot get the same number; a rolled-back create leaves a gap,
@@ -24,17 +28,18 @@ def next_code(session, prefix: str, year: int, width: int = 5) -> str:
     """
     bump = (update(CodeSequence)
             .where(CodeSequence.prefix == prefix, CodeSequence.year == year)
-            .values(last=CodeSequence.last + 1)
+            .values(last=CodeSequence.last + count)
             .returning(CodeSequence.last))
-    number = session.execute(bump).scalar()
-    if number is None:
+    last = session.execute(bump).scalar()
+    if last is None:
         try:
             with session.begin_nested():
-                session.execute(insert(CodeSequence).values(prefix=prefix, year=year, last=1))
-            number = 1
+                session.execute(insert(CodeSequence).values(prefix=prefix, year=year,
+                                                            last=count))
+            last = count
         except IntegrityError:  # another transaction created the counter first
-            number = session.execute(bump).scalar()
-    return f"{prefix}{year}-{number:0{width}d}"
+            last = session.execute(bump).scalar()
+    return [f"{prefix}{year}-{n:0{width}d}" for n in range(last - count + 1, last + 1)]
 
 
 def peek(session, prefix: str, year: int) -> int:

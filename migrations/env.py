@@ -68,6 +68,12 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _not_a_search_index(name, type_, parent_names):
+    """The trigram and FTS search indexes (app/search.py) are not in the models."""
+    from app.search import is_search_index
+    return not is_search_index(name)
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -96,6 +102,7 @@ def run_migrations_online():
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
+            include_name=_not_a_search_index,
             **conf_args
         )
 

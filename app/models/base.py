@@ -1,6 +1,6 @@
 """RegisterMixin: the columns every register row carries (DESIGN.md §2)."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, ForeignKey, Integer, delete, event
+from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, delete, event
 from sqlalchemy.orm import declared_attr, relationship
 
 from app.sequences import next_code
@@ -25,6 +25,8 @@ class RegisterMixin:
     enums: dict = {}  # column → {stored value: Chinese label}
     owner_from: str | None = None  # a relation whose owner/department new rows inherit
     field_labels: dict = {}  # column → Chinese label, for messages and exports
+    sortable: tuple = ()  # columns lists may sort by, each served by indexes (sort_indexes)
+    search_index: tuple = ()  # text columns whose "contains" search an index serves
 
     id = Column(Integer, primary_key=True)
     created_on = Column(DateTime, default=now_cn, nullable=False)
@@ -67,3 +69,18 @@ def _forget_history(_mapper, connection, target):
     if target.workflow is not None:
         connection.execute(delete(TransitionLog).where(
             TransitionLog.register == target.__tablename__, TransitionLog.row_id == target.id))
+
+
+def sort_indexes(model, *columns: str) -> None:
+    """Declare the columns a register's lists may sort by, with the indexes that serve each
+    sort as seen by every scope: all rows (column, id), a Clerk's (owner_id, column, id)
+    and a Supervisor's (department_id, column, id). FAB adds id as the tie-breaker of every
+    sort, so with these a page is an index range scan, never a sort of the scoped set."""
+    table = model.__table__
+    for name in columns:
+        column = table.c[name]
+        if not column.unique:  # a unique column's own index already serves its sort
+            Index(f"ix_{table.name}_sort_{name}", column, table.c.id)
+        Index(f"ix_{table.name}_owner_{name}", table.c.owner_id, column, table.c.id)
+        Index(f"ix_{table.name}_dept_{name}", table.c.department_id, column, table.c.id)
+    model.sortable = columns

@@ -41,6 +41,7 @@ from app.rows import (
     prepare_new_row,
     related_out_of_scope,
 )
+from app.scope import COUNT_CAP, beyond_cap
 from app.security import FULL, READ
 from app.timeutil import today_cn
 from app.workflow import TransitionError, available, fire, history
@@ -160,6 +161,8 @@ class _RegisterDeclarations:
             access = {role: tuple(dict.fromkeys(API_PERMISSIONS.get(p, p) for p in perms))
                       for role, perms in access.items()}
         cls.role_access = access
+        if model.sortable and "order_columns" not in cls.__dict__:
+            cls.order_columns = list(model.sortable)  # only sorts an index serves
         if cls.__dict__.get("class_permission_name") is None:
             cls.class_permission_name = model.__name__ + ("Api" if api else "")
 
@@ -480,6 +483,19 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
             return super().delete_headless(pk)
         except RowRejected as e:
             return self._rejected(e)
+
+    def get_list_headless(self, **kwargs):
+        args = kwargs.get("rison", {})
+        page, page_size = self._handle_page_args(args)
+        if beyond_cap(page, page_size):
+            return self.response_400(message=_(
+                "列表最多翻到第 %(n)s 条，请增加筛选条件，或用导出取得全部记录",
+                n=f"{COUNT_CAP:,}"))
+        return super().get_list_headless(**kwargs)
+
+    def pre_get_list(self, data):
+        """A capped count says so: `count_capped` true means "more than 10,000"."""
+        data["count_capped"] = bool(getattr(data.get("count"), "capped", False))
 
     def pre_get(self, data):
         """Add the workflow history to a row's GET answer."""

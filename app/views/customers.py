@@ -165,7 +165,6 @@ class CustomerApi(CustomerAbcMixin, RegisterApi):
                                    "grade_provisional", "grade_review_due", "credit_rating",
                                    "credit_limit", "status", "notes", *AUDIT_API]
     add_columns = edit_columns = CustomerView.add_columns
-    order_columns = ["code", "name", "grade", "created_on"]
     search_columns = CustomerView.search_columns
 
 
@@ -187,7 +186,6 @@ class TransactionApi(RegisterApi):
                                    "amount", "profit", "collected", "is_prepayment", "due_date",
                                    "notes", *AUDIT_API]
     add_columns = edit_columns = TransactionView.add_columns
-    order_columns = ["date", "amount", "id"]
     search_columns = ["customer", "date", "product"]
 
 
