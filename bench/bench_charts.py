@@ -9,7 +9,7 @@ register, no SQL aggregate); memory growth < 20 MB.
 
 Rows are generated with bulk Core inserts into a scratch database: `rows` customers,
 `rows` transactions (on the first `customers-for-sales` customers, over 24 months) and `rows`
-complaints (over 24 months). A PostgreSQL --db is emptied (downgrade to base) first.
+complaints (over 24 months), in date order as a register fills up over time. A PostgreSQL --db is emptied (downgrade to base) first.
 """
 import argparse
 import os
@@ -94,8 +94,9 @@ def build(url: str | None, rows: int, sales_customers: int, reuse: bool = False)
                 cid = first_id + k
                 owner, dept = customer_owner[cid]
                 amount = Decimal(rng.randint(100, 5_000_000)) / 100
-                batch.append({"customer_id": cid, "date": date(2026, 11, 30) -
-                              timedelta(days=rng.randint(0, 729)), "product": "基准产品",
+                # sales are entered day by day: rows arrive in date order
+                day = date(2024, 12, 1) + timedelta(days=(start + len(batch)) * 730 // rows)
+                batch.append({"customer_id": cid, "date": day, "product": "基准产品",
                               "amount": amount, "collected": amount / 2, "is_prepayment": False,
                               "owner_id": owner, "department_id": dept, "created_on": now,
                               "changed_on": now, "version": 1})
@@ -108,7 +109,9 @@ def build(url: str | None, rows: int, sales_customers: int, reuse: bool = False)
             for i in range(start, min(rows, start + CHUNK)):
                 cid = first_id + i % sales_customers
                 owner, dept = customer_owner[cid]
-                received = now - timedelta(minutes=rng.randint(0, 729 * 24 * 60))
+                # a register fills up over time: rows arrive in the order they were received
+                received = datetime(2024, 12, 1) + timedelta(minutes=i * 730 * 24 * 60 // rows
+                                                             + rng.randint(0, 59))
                 status = states[i % 5]
                 resolved = received + timedelta(hours=rng.randint(1, 96)) \
                     if status in ("resolved", "followed_up", "closed") else None
