@@ -108,7 +108,8 @@ def fill_suggested(session, evaluation, user) -> None:
 
 
 # --- ABC analysis -------------------------------------------------------------------
-def abc_analysis(session, year: int, user, by_type: bool = False, rule=None) -> list[dict]:
+def abc_analysis(session, year: int, user, by_type: bool = False, rule=None,
+                 department_ids=None) -> list[dict]:
     """ABC analysis of `year` (DESIGN.md §4), ranked, accumulated and classed in SQL.
 
     The customers in `user`'s scope with sales in the year (Σ amount of transactions dated
@@ -116,18 +117,37 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None) -> 
     share = amount / SUM(amount) OVER (), cumulative = SUM(amount) OVER (ORDER BY amount
     DESC, name ROWS UNBOUNDED PRECEDING) — the customer itself included. Class A when
     cumulative ≤ abc_a or the customer is first, B when ≤ abc_b, else C (cut-offs of the
-    active rule). With by_type the windows are PARTITION BY customer_type: ranking and
+    active rule); `department_ids` narrows to customers of those departments (the charts'
+    department filter). With by_type the windows are PARTITION BY customer_type: ranking and
     shares within each type; rows are ordered by type, then amount.
 
     Sums and comparisons are done on integer cents (exact on SQLite and PostgreSQL).
     Answer: amount a decimal string with 2 places; share and cumulative_share floats in
     0–1 rounded to 6 places.
     """
+    query = abc_statement(session, year, user, by_type, rule, department_ids)
+    rows = []
+    for row in session.execute(query):
+        total_cents = Decimal(row.total)
+        rows.append({
+            "id": row.id, "name": row.name, "customer_type": row.customer_type,
+            "amount": str((Decimal(row.cents) / 100).quantize(CENT)),
+            "share": round(float(Decimal(row.cents) / total_cents), 6),
+            "cumulative_share": round(float(Decimal(row.running) / total_cents), 6),
+            "abc_class": row.abc_class, "rank": int(row.position)})
+    return rows
+
+
+def abc_statement(session, year: int, user, by_type: bool = False, rule=None,
+                  department_ids=None):
+    """The SELECT of `abc_analysis` (id, name, customer_type, cents, total, running,
+    position, abc_class), ordered; the Pareto chart groups its tail in SQL on top of it."""
     rule = rule or active_rule(session)
     abc_a = Decimal(str(rule.abc_a if rule else DEFAULT_RULE["abc_a"]))
     abc_b = Decimal(str(rule.abc_b if rule else DEFAULT_RULE["abc_b"]))
     # The year's transactions summed per customer first (an index-only range scan of
-    # ix_transaction_date_customer_amount), then joined to the customers in scope.
+    # ix_transaction_date_customer_amount), then joined to the customers in scope (and of
+    # the departments asked for: the charts' department filter).
     per_customer = (select(Transaction.customer_id.label("customer_id"),
                            func.sum(_cents(Transaction.amount)).label("cents"))
                     .where(_in_year(year))
@@ -139,6 +159,8 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None) -> 
                     per_customer.c.cents.label("cents"))
              .join(per_customer, per_customer.c.customer_id == Customer.id)
              .where(scope_clause(Customer, user))
+             .where(*([Customer.department_id.in_(department_ids)]
+                      if department_ids is not None else []))
              .subquery())
     partition = [sales.c.customer_type] if by_type else None
     order = [sales.c.cents.desc(), sales.c.name, sales.c.id]
@@ -157,18 +179,8 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None) -> 
         else_=literal("C"))
     query = select(w.id, w.name, w.customer_type, w.cents, w.total, w.running, w.position,
                    abc_class.label("abc_class"))
-    query = query.order_by(*([w.customer_type] if by_type else []), w.cents.desc(), w.name,
-                           w.id)
-    rows = []
-    for row in session.execute(query):
-        total_cents = Decimal(row.total)
-        rows.append({
-            "id": row.id, "name": row.name, "customer_type": row.customer_type,
-            "amount": str((Decimal(row.cents) / 100).quantize(CENT)),
-            "share": round(float(Decimal(row.cents) / total_cents), 6),
-            "cumulative_share": round(float(Decimal(row.running) / total_cents), 6),
-            "abc_class": row.abc_class, "rank": int(row.position)})
-    return rows
+    return query.order_by(*([w.customer_type] if by_type else []), w.cents.desc(), w.name,
+                          w.id)
 
 
 # --- provisional reviews ------------------------------------------------------------

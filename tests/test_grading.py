@@ -720,7 +720,7 @@ def test_abc_page_shows_table_and_chart(app, browser, clerk):
     ids = named(clerk, {"x": "700.00", "y": "300.00"})
     b = browser(clerk.username)
     html = b.text(f"/grading/abc/?year={YEAR}")
-    assert "ABC 分析" in html and "<svg" in html
+    assert "ABC 分析" in html and f"/api/v1/chart/customer/abc?to={YEAR}-12" in html
     assert f"/customerview/show/{ids['x']}" in html and "70.00%" in html
     r = b.get(f"/grading/abc/export.xlsx?year={YEAR}")
     assert r.status_code == 200 and r.data[:2] == b"PK"

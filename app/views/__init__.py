@@ -8,6 +8,8 @@ from app.views import receptions as rcp
 from app.views import satisfaction as sat
 from app.views import visits as vis
 from app.views.audit import AuditLogApi, AuditLogView
+from app.views.charts import ChartApi, ChartPageView
+from app.views.dashboard import DashboardView
 from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.roles_matrix import PermissionMatrixView
@@ -28,6 +30,7 @@ def add(appbuilder, view, name, label, icon, category):
 
 
 def register_views(appbuilder) -> None:
+    appbuilder.add_view(DashboardView, "Dashboard", label=_l("仪表盘"), icon="fa-dashboard")
     add(appbuilder, cust.CustomerView, "Customer files", _l("客户档案"), "fa-id-card", CUSTOMERS)
     add(appbuilder, cust.ContactView, "Contacts", _l("联系人"), "fa-user", CUSTOMERS)
     add(appbuilder, cust.TransactionView, "Transactions", _l("交易记录"), "fa-jpy", CUSTOMERS)
@@ -73,6 +76,8 @@ def register_views(appbuilder) -> None:
         appbuilder.add_api(api)
     appbuilder.add_view(PermissionMatrixView, "Permission matrix", label=_l("权限矩阵"),
                         icon="fa-th", category="Security")
+    appbuilder.add_view_no_menu(ChartPageView)
+    appbuilder.add_api(ChartApi)
     appbuilder.add_view_no_menu(HandoverView)
     appbuilder.add_view_no_menu(ExportJobView)
     appbuilder.add_api(ExportJobApi)

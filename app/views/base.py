@@ -274,6 +274,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
     show_template = "register/show.html"
     list_template = "register/list.html"
     runs_steps = False
+    charts: list = []  # app.charts.Chart declarations: the 图表 page, dashboard tiles
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -538,6 +539,9 @@ class RegisterView(_RegisterDeclarations, ModelView):
         kwargs.setdefault("endpoint", self.endpoint)
         kwargs.setdefault("view_permission", self.class_permission_name)
         kwargs.setdefault("import_enabled", getattr(self, "import_spec", None) is not None)
+        if template == self.list_template and self.charts:
+            kwargs.setdefault("chart_url", url_for(
+                "ChartPageView.page", resource=model_of(self).__tablename__))
         pk = kwargs.get("pk")
         kwargs.setdefault("inline_steps", ())
         if template == self.show_template and pk is not None:

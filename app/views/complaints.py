@@ -16,6 +16,7 @@ from sqlalchemy import asc, desc
 from wtforms import DateTimeField
 from wtforms.validators import Optional
 
+from app.charts import Chart, ChartError, month_labels, month_of
 from app.models.calendar import WorkdayOverride, calendar_warning
 from app.models.complaints import (
     CATEGORIES,
@@ -31,6 +32,7 @@ from app.scope import ScopedInterface, current_user
 from app.security import READ, WRITE
 from app.timeutil import now_cn, today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
+from app.views.charts import chart_page_context
 from app.views.paper_forms import ComplaintFormMixin
 from app.widgets import datetime_field
 from app.workdays import end_of_workday
@@ -95,6 +97,46 @@ class MyOverdueFilter(BaseFilter):
         return query.filter(Complaint.overdue, Complaint.owner_id == getattr(user, "id", None))
 
 
+def complaint_trend(session, user, params) -> dict:
+    """投诉月度趋势: per month of the period, complaints received per category (stacked) and
+    处理率 / 及时率 / 回访率 of the month — each month is `monthly_stats` (the register's own
+    statistics SQL, one GROUP BY per month), so the trend and the monthly table always agree."""
+    months = month_labels(params.start, params.end)
+    if len(months) > 24:
+        raise ChartError(_("趋势图的期间最长 24 个月"))
+    where = () if params.department_ids is None else \
+        (Complaint.department_id.in_(params.department_ids),)
+    received = {category: [] for category in CATEGORIES}
+    rates = {"handling_rate": [], "timely_rate": [], "followup_rate": []}
+    for month in months:
+        rows, total = monthly_stats(session, *month_bounds(month), user=user, where=where)
+        for row in rows:
+            received[row["category"]].append(row["received"])
+        for key, values in rates.items():
+            values.append(total[key])
+    rate_names = {"handling_rate": _("处理率"), "timely_rate": _("及时率"),
+                  "followup_rate": _("回访率")}
+    series = [{"name": str(CATEGORIES[c]), "key": c, "data": data}
+              for c, data in received.items()]
+    series += [{"name": rate_names[k], "key": k, "data": data, "kind": "line", "axis": "rate"}
+               for k, data in rates.items()]
+    return {"labels": months, "keys": months, "series": series}
+
+
+def complaint_overdue(session, user, params) -> dict:
+    """超期投诉 now, by kind (DESIGN.md §4: counted on the dashboard): `overdue_counts`, one
+    SQL query in scope (and department)."""
+    where = () if params.department_ids is None else \
+        (Complaint.department_id.in_(params.department_ids),)
+    counts = overdue_counts(session, user, where=where)
+    kinds = ["handling", "escalation", "followup"]
+    labels = [str(Complaint.field_labels[f"overdue_{k}"]) for k in kinds]
+    return {"labels": labels, "keys": kinds,
+            "series": [{"name": _("超期投诉"), "key": "overdue",
+                        "data": [counts[k] for k in kinds]}],
+            "period": {"from": None, "to": None, "column": None}}
+
+
 # --- 整改措施 ------------------------------------------------------------------------
 class ImprovementMeasureView(RegisterView):
     datamodel = ScopedInterface(ImprovementMeasure)
@@ -118,6 +160,12 @@ class ImprovementMeasureView(RegisterView):
         "measure": _l("开始整改前须填写整改措施、责任人和完成期限"),
     }
     base_order = ("due_date", "asc")
+    charts = [
+        Chart("by_status", _l("整改措施状态"), group_by="status", series="source_type",
+              kind="stacked_bar"),
+        Chart("per_month", _l("每月到期的整改措施"), group_by=month_of("due_date"),
+              series="status", kind="stacked_bar"),
+    ]
 
 
 class ImprovementMeasureApi(RegisterApi):
@@ -236,6 +284,17 @@ class ComplaintView(_ComplaintActions, RegisterView):
     formatters_columns = COMPLAINT_FORMATTERS
     related_views = [ImprovementMeasureView]
     base_order = ("is_collective", "desc")
+    charts = [
+        Chart("trend", _l("投诉月度趋势（处理率、及时率、回访率）"),
+              group_by=month_of("received_at"), kind="stacked_bar", query=complaint_trend),
+        Chart("per_month", _l("每月投诉（按类别）"), group_by=month_of("received_at"),
+              series="category", kind="stacked_bar"),
+        Chart("by_category", _l("投诉类别"), group_by="category", kind="pie",
+              period="received_at"),
+        Chart("by_channel", _l("投诉方式"), group_by="channel", kind="bar",
+              period="received_at"),
+        Chart("overdue", _l("超期投诉"), kind="bar", query=complaint_overdue),
+    ]
 
     def render_template(self, template, **kwargs):
         if template == self.list_template:
@@ -314,9 +373,14 @@ class ComplaintStatsView(BaseView):
             month = today_cn().strftime("%Y-%m")
             bounds = month_bounds(month)
         rows, total = monthly_stats(self.appbuilder.session, *bounds, user=current_user())
+        trend = {"id": "complaint-trend", "wide": True,
+                 "title": _("截至 %(month)s 的 12 个月趋势", month=month),
+                 "src": url_for("ChartApi.chart", resource="complaint", name="trend",
+                                to=month)}
         return self.render_template("complaint/stats.html", title=_("投诉月度统计"),
                                     month=month, rows=rows, total=total,
-                                    categories=CATEGORIES)
+                                    categories=CATEGORIES, trend=trend,
+                                    **chart_page_context(self.appbuilder))
 
 
 class ComplaintApi(ComplaintFormMixin, RegisterApi):

@@ -10,6 +10,7 @@ from flask import g, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import inspect as sa_inspect
 
+from app.charts import Chart, count, month_of, sum_of
 from app.errors import RowRejected
 from app.importer import ImportSpec
 from app.models.customers import (
@@ -27,7 +28,7 @@ from app.scope import ScopedInterface
 from app.security import FULL, READ, WRITE
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.complaints import ComplaintView
-from app.views.grading import CustomerAbcMixin, GradeEvaluationView
+from app.views.grading import ABC_CHART, CustomerAbcMixin, GradeEvaluationView
 from app.views.imports import ImportMixin
 from app.views.visits import ContactDueMixin, VisitRecordView
 
@@ -87,6 +88,12 @@ class ContactView(ImportMixin, RegisterView):
     description_columns = {"hobbies": _l("制度要求掌握关键决策人的兴趣爱好"),
                            "personality": _l("便于安排拜访与接待")}
     base_order = ("name", "asc")
+    charts = [
+        Chart("by_owner", _l("各经办人的联系人"), group_by="owner", series="is_decision_maker",
+              kind="stacked_bar"),
+        Chart("by_customer_type", _l("联系人所属客户类型"), group_by="customer.customer_type",
+              kind="pie"),
+    ]
 
 
 class TransactionView(ImportMixin, RegisterView):
@@ -108,6 +115,15 @@ class TransactionView(ImportMixin, RegisterView):
                                   "collected", "is_prepayment", "due_date", "notes"]
     search_columns = ["customer", "date", "product", "amount", "collected", "due_date", "owner"]
     base_order = ("date", "desc")
+    charts = [
+        Chart("sales", _l("月度销售与回款"), group_by=month_of("date"),
+              measures=[sum_of("amount", _l("销售额")), sum_of("collected", _l("回款额"))],
+              kind="line"),
+        Chart("profit", _l("月度利润"), group_by=month_of("date"),
+              measures=[sum_of("profit", _l("利润"))], kind="bar"),
+        Chart("by_grade", _l("按客户等级的销售额"), group_by="customer.grade",
+              measures=[sum_of("amount", _l("销售额"))], kind="pie", period="date"),
+    ]
 
 
 class DevelopmentPlanView(RegisterView):
@@ -125,6 +141,11 @@ class DevelopmentPlanView(RegisterView):
                                   "steps", "result"]
     search_columns = ["customer", "objective", "start_date", "status", "owner", "department"]
     base_order = ("start_date", "desc")
+    charts = [
+        Chart("by_status", _l("开发计划状态"), group_by="status", kind="pie"),
+        Chart("per_month", _l("每月新开始的开发计划"), group_by=month_of("start_date"),
+              measures=[count(_l("计划数")), sum_of("budget", _l("预算"))], kind="bar"),
+    ]
 
 
 class ArchiveLoanView(RegisterView):
@@ -142,6 +163,11 @@ class ArchiveLoanView(RegisterView):
     search_columns = ["customer", "document", "borrower", "due_on", "status", "owner"]
     formatters_columns = {"overdue": lambda v: _l("逾期") if v else ""}
     base_order = ("due_on", "asc")
+    charts = [
+        Chart("by_status", _l("借阅状态"), group_by="status", kind="pie"),
+        Chart("per_month", _l("每月应还的借阅"), group_by=month_of("due_on"), series="status",
+              kind="stacked_bar"),
+    ]
 
 
 class CustomerView(CreditRule, ImportMixin, RegisterView):
@@ -177,6 +203,13 @@ class CustomerView(CreditRule, ImportMixin, RegisterView):
     related_views = [ContactView, TransactionView, DevelopmentPlanView, ArchiveLoanView,
                      ComplaintView, GradeEvaluationView, VisitRecordView]
     base_order = ("code", "asc")
+    charts = [
+        Chart("by_grade", _l("客户等级分布"), group_by="grade", series="customer_type",
+              kind="stacked_bar"),
+        Chart("by_type", _l("客户类型分布"), group_by="customer_type", kind="pie"),
+        Chart("by_cooperation", _l("合作状态"), group_by="cooperation", kind="bar"),
+        ABC_CHART,
+    ]
 
     # --- the form per user: Finance sees the credit fields only; the others see
     # them read-only (disabled, and dropped from what is posted) -------------------

@@ -9,6 +9,7 @@ Declarations on the shared bases, plus the endpoints of DESIGN.md §4/§8:
 * web: /gradeevaluationview/create_year (POST), /grading/abc/, /grading/reviews_due/
 """
 import io
+from decimal import Decimal
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
@@ -17,11 +18,12 @@ from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import extract, select
+from sqlalchemy import case, extract, func, select
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
 from app import grading
+from app.charts import Chart
 from app.errors import RowRejected
 from app.export import export_filename
 from app.models.customers import CUSTOMER_TYPES, Customer, Transaction
@@ -41,6 +43,7 @@ from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
+from app.views.charts import chart_page_context
 from app.views.home import Panel, home_panel
 from app.views.paper_forms import GradeEvaluationFormMixin
 
@@ -207,6 +210,12 @@ class GradeEvaluationView(_EvaluationChecks, RegisterView):
         "final_grade": _l("总经理批准时确定，未另行指定则取建议等级"),
     }
     base_order = ("year", "desc")
+    charts = [
+        Chart("by_final_grade", _l("批准等级分布"), group_by="final_grade", kind="pie"),
+        Chart("by_year", _l("各年度评定（按建议等级）"), group_by="year",
+              series="proposed_grade", kind="stacked_bar"),
+        Chart("by_status", _l("评定状态"), group_by="status"),
+    ]
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("current_year", today_cn().year)
@@ -345,30 +354,63 @@ def sales_years(session, user) -> list[int]:
         if y is not None and MIN_YEAR <= int(y) <= MAX_YEAR}, reverse=True)
 
 
-def pareto_chart(rows, width=760, height=260) -> dict | None:
-    """Bar (share) and line (cumulative share) coordinates for an inline SVG."""
-    if not rows:
-        return None
-    left, right, top, bottom = 40, 10, 10, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-    step = plot_w / len(rows)
-    bars, points = [], []
-    top_share = max(r["share"] for r in rows) or 1
-    for i, r in enumerate(rows):
-        h = plot_h * r["share"] / top_share
-        bars.append({"x": left + i * step + step * 0.1, "y": top + plot_h - h,
-                     "w": step * 0.8, "h": h, "cls": r["abc_class"], "title":
-                     _("%(name)s：%(share)s（累计 %(cumulative)s）", name=r["name"],
-                       share=f"{r['share'] * 100:.1f}%",
-                       cumulative=f"{r['cumulative_share'] * 100:.1f}%")})
-        points.append(f"{left + i * step + step / 2:.1f},"
-                      f"{top + plot_h * (1 - r['cumulative_share']):.1f}")
-    return {"width": width, "height": height, "bars": bars, "line": " ".join(points),
-            "left": left, "top": top, "plot_w": plot_w, "plot_h": plot_h}
+PARETO_SHOWN = 60  # customers drawn one by one; the rest as one bar 其他
+
+
+def abc_pareto(session, user, params) -> dict:
+    """ABC Pareto chart of a year (the year of the period's end, else of the latest
+    transaction in scope): `app.grading.abc_statement` (window functions, in SQL) with its
+    tail beyond the first PARETO_SHOWN customers grouped in the same query, so at most
+    PARETO_SHOWN + 1 rows come back; sales bars, the cumulative share on a percent axis with
+    the A/B cut-offs, and the class counts."""
+    day = params.end or params.start or session.scalar(
+        select(func.max(Transaction.date)).where(scope_clause(Transaction, user)))
+    year = day.year if day is not None else today_cn().year
+    rule = active_rule(session)
+    ranked = grading.abc_statement(session, year, user, rule=rule,
+                                   department_ids=params.department_ids).subquery()
+    r = ranked.c
+    slot = case((r.position <= PARETO_SHOWN, r.position), else_=PARETO_SHOWN + 1)
+    classes = [func.sum(case((r.abc_class == k, 1), else_=0)).label(k) for k in "ABC"]
+    query = (select(slot.label("slot"), func.min(r.id).label("id"),
+                    func.min(r.name).label("name"), func.min(r.abc_class).label("abc_class"),
+                    func.sum(r.cents).label("cents"), func.max(r.running).label("running"),
+                    func.max(r.total).label("total"), func.count().label("n"), *classes)
+             .group_by(slot).order_by(slot))
+    labels, amounts, cumulative, links, keys = [], [], [], [], []
+    counts = {k: 0 for k in "ABC"}
+    for row in session.execute(query):
+        for k in "ABC":
+            counts[k] += int(getattr(row, k) or 0)
+        if row.slot > PARETO_SHOWN:
+            labels.append(_("其他 %(n)d 家", n=row.n))
+            links.append(None)
+            keys.append(None)
+        else:
+            labels.append(f"{row.name}（{row.abc_class}）")
+            links.append(url_for("CustomerView.show", pk=row.id))
+            keys.append(row.id)
+        amounts.append(float(Decimal(row.cents) / 100))
+        cumulative.append(round(float(Decimal(row.running) / Decimal(row.total)), 6))
+    cut_a = float(rule.abc_a) if rule else 0.75
+    cut_b = float(rule.abc_b) if rule else 0.95
+    return {"labels": labels, "keys": keys, "links": links,
+            "list_url": url_for("AbcAnalysisView.list", year=year),
+            "series": [{"name": _("销售额"), "key": "amount", "data": amounts},
+                       {"name": _("累计占比"), "key": "cumulative_share", "data": cumulative,
+                        "kind": "line", "axis": "rate", "marks": [cut_a, cut_b]}],
+            "year": year, "abc_counts": counts,
+            "period": {"from": f"{year}-01-01", "to": f"{year}-12-31", "column": "date"},
+            "note": _("%(year)s 年度：A 类 %(a)d 家，B 类 %(b)d 家，C 类 %(c)d 家",
+                      year=year, a=counts["A"], b=counts["B"], c=counts["C"])}
+
+
+ABC_CHART = Chart("abc", _l("ABC 帕累托分析"), kind="pareto", query=abc_pareto)
 
 
 class AbcAnalysisView(BaseView):
-    """ABC 分析: a year picker, the table and a Pareto chart (inline SVG, no CDN)."""
+    """ABC 分析: a year picker, the table and the Pareto chart (the customer register's
+    declared `abc` chart, drawn with the vendored ECharts)."""
 
     route_base = "/grading/abc"
     default_view = "list"
@@ -400,7 +442,11 @@ class AbcAnalysisView(BaseView):
         return self.render_template(
             "grading/abc.html", title=_("ABC 分析"), year=year, years=years, by_type=by_type,
             rows=rows, rule=rule, counts=counts, types=CUSTOMER_TYPES,
-            chart=None if by_type else pareto_chart(rows))
+            chart=None if by_type or not rows else {
+                "id": "customer-abc", "wide": True, "title": _("帕累托图"),
+                "src": url_for("ChartApi.chart", resource="customer", name="abc",
+                               to=f"{year}-12")},
+            **chart_page_context(self.appbuilder))
 
     @expose("/export.xlsx")
     @has_access

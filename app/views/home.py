@@ -74,6 +74,10 @@ class HomeView(IndexView):
         user = g.user if getattr(g.user, "is_authenticated", False) else None
         context = {}
         if user is not None:
+            from app.views.dashboard import home_dashboard  # heads open on the dashboard
+            page = home_dashboard(self, user)
+            if page is not None:
+                return page
             context = {
                 "roles": [str(ROLE_LABELS.get(r.name, r.name)) for r in user.roles],
                 "scope": user_scope(user),
