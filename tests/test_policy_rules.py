@@ -278,7 +278,7 @@ with app.app_context():
     from flask_migrate import upgrade
     import sqlalchemy as sa
     from app.extensions import db
-    upgrade(revision="0018_indexes")
+    upgrade(revision="0013_satisfaction")  # the revision before 0015_policy_rules
     with db.engine.begin() as c:
         c.execute(sa.text("INSERT INTO ab_user (id, first_name, last_name, username, active,"
                           " email) VALUES (1, 'a', 'b', 'u', 1, 'u@x')"))

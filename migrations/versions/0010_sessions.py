@@ -1,13 +1,13 @@
 """session epoch: sessions and tokens end at logout and at a password change
 
 Revision ID: 0010_sessions
-Revises: 0018_indexes
+Revises: 0006_indexes
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_sessions'
-down_revision = '0018_indexes'
+down_revision = '0006_indexes'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """visits: visit plans with items, visit records and the contacts met (issue 11)
 
 Revision ID: 0011_visits
-Revises: 0018_indexes
+Revises: 0010_sessions
 Create Date: 2026-12-01 05:56:19.215575
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011_visits'
-down_revision = '0018_indexes'
+down_revision = '0010_sessions'
 branch_labels = None
 depends_on = None
 

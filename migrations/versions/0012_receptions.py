@@ -1,7 +1,7 @@
 """receptions: the reception register and its expense lines
 
 Revision ID: 0012_receptions
-Revises: 0018_indexes
+Revises: 0011_visits
 Create Date: 2026-12-01 05:56:37.425495
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0012_receptions'
-down_revision = '0018_indexes'
+down_revision = '0011_visits'
 branch_labels = None
 depends_on = None
 

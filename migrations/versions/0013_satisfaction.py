@@ -2,7 +2,7 @@
 survey_id becomes a real foreign key
 
 Revision ID: 0013_satisfaction
-Revises: 0018_indexes
+Revises: 0012_receptions
 Create Date: 2026-12-01 05:55:56.192276
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013_satisfaction'
-down_revision = '0018_indexes'
+down_revision = '0012_receptions'
 branch_labels = None
 depends_on = None
 

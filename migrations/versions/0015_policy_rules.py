@@ -1,7 +1,7 @@
 """policy rules: complaint deadlines per step (due_step, handled_at, customer_due_at)
 
 Revision ID: 0015_policy_rules
-Revises: 0018_indexes
+Revises: 0013_satisfaction
 
 Existing complaints get
 * due_step: handle for major, no_liability, assist and every collective complaint, resolve
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0015_policy_rules'
-down_revision = '0018_indexes'
+down_revision = '0013_satisfaction'
 branch_labels = None
 depends_on = None
 

@@ -1,13 +1,13 @@
 """audit log (append-only), login failures for the account lockout, export job runners
 
 Revision ID: 0017_audit
-Revises: 0018_indexes
+Revises: 0015_policy_rules
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0017_audit'
-down_revision = '0018_indexes'
+down_revision = '0015_policy_rules'
 branch_labels = None
 depends_on = None
 

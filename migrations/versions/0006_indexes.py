@@ -1,13 +1,13 @@
 """indexes for a million rows: scope + sort, ABC, search
 
-Revision ID: 0018_indexes
+Revision ID: 0006_indexes
 Revises: 0005_export_jobs
 """
 from alembic import op
 
 from app.search import drop_search_index_ddl, search_index_ddl
 
-revision = '0018_indexes'
+revision = '0006_indexes'
 down_revision = '0005_export_jobs'
 branch_labels = None
 depends_on = None
