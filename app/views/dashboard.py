@@ -30,10 +30,7 @@ class Tile:
     wide: bool = False
 
 
-# DESIGN.md §5, in the order the heads read them. Registers still to come add theirs here:
-# Tile("visit_plan_item", "planned_vs_done"), Tile("customer", "contact_due"),
-# Tile("survey_response", "by_dimension"), Tile("reception", "cost_per_month"),
-# Tile("service_request", "answered_in_time").
+# DESIGN.md §5, in the order the heads read them.
 TILES = [
     Tile("customer", "by_grade"),
     Tile("customer", "by_type"),
@@ -42,6 +39,10 @@ TILES = [
     Tile("complaint", "trend", wide=True),
     Tile("complaint", "by_category"),
     Tile("complaint", "overdue"),
+    Tile("visit_plan_item", "planned_vs_done", wide=True),
+    Tile("survey_response", "by_dimension", wide=True),
+    Tile("reception", "cost_per_month", wide=True),
+    Tile("service_request", "per_month", wide=True),
 ]
 
 

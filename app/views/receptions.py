@@ -16,6 +16,7 @@ from sqlalchemy import select
 from wtforms import DateTimeField
 from wtforms.validators import DataRequired
 
+from app.charts import Chart, month_of, sum_of
 from app.models.complaints import CATEGORIES as COMPLAINT_CATEGORIES
 from app.models.complaints import Complaint
 from app.models.customers import Contact, Customer
@@ -152,6 +153,9 @@ def _when_fields() -> dict:
 
 
 class ReceptionView(RegisterView):
+    charts = [Chart("cost_per_month", _l("每月接待费用（预计与实际）"),
+                    group_by=month_of("arrival"),
+                    measures=[sum_of("estimated_cost"), sum_of("actual_cost")], kind="line")]
     datamodel = ScopedInterface(Reception)
     show_template = "reception/show.html"
     add_template, edit_template = "reception/add.html", "reception/edit.html"

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateTimeField, SelectField
 from wtforms.validators import Optional
 
+from app.charts import Chart, month_of
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn
 from app.importer import ImportSpec, import_file, template
 from app.models.complaints import MEASURE_FLOW, ImprovementMeasure
@@ -36,6 +37,7 @@ from app.models.satisfaction import (
     SatisfactionSurvey,
     ServiceRequest,
     SurveyResponse,
+    dimension_scores,
     full_survey_due,
     last_reported_on,
     level_from,
@@ -104,7 +106,20 @@ RESPONSE_IMPORT = ImportSpec(
            for d in DIMENSIONS})
 
 
+def satisfaction_by_dimension(session, user, params) -> dict:
+    """Dashboard tile: `dimension_scores` (one SQL query) of the reported surveys' valid
+    answers in the period, lowest first."""
+    rows = dimension_scores(session, user, params.start, params.end)
+    return {"labels": [str(r["label"]) for r in rows],
+            "series": [{"name": _("平均分"), "key": "average",
+                        "data": [r["average"] for r in rows]},
+                       {"name": _("满意率"), "key": "satisfied_share", "kind": "line",
+                        "axis": "rate", "data": [r["satisfied_share"] for r in rows]}]}
+
+
 class SurveyResponseView(RegisterView):
+    charts = [Chart("by_dimension", _l("满意度（各维度平均分与满意率）"), kind="bar",
+                    query=satisfaction_by_dimension)]
     datamodel = ScopedInterface(SurveyResponse)
     role_access = RECORD_ACCESS
     list_title, show_title = _l("调查答卷"), _l("查看调查答卷")
@@ -389,6 +404,8 @@ def _received_at_field():
 
 
 class ServiceRequestView(RegisterView):
+    charts = [Chart("per_month", _l("每月客户需求（按紧急程度）"), group_by=month_of("received_at"),
+                    series="urgency", kind="stacked_bar")]
     datamodel = ScopedInterface(ServiceRequest)
     role_access = RECORD_ACCESS
     show_template = "satisfaction/request_show.html"

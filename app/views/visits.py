@@ -16,6 +16,7 @@ from sqlalchemy import inspect as sa_inspect
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
 
+from app.charts import Chart, month_of
 from app.errors import RowRejected
 from app.models.customers import Contact, Customer
 from app.models.org import ConsoleUser
@@ -149,6 +150,8 @@ class _ItemChecks:
 
 
 class VisitPlanItemView(_ItemChecks, RegisterView):
+    charts = [Chart("planned_vs_done", _l("每位业务员的拜访任务（计划与完成）"),
+                    group_by="visitor", series="done", kind="stacked_bar", period="deadline")]
     datamodel = ItemInterface(VisitPlanItem)
     role_access = ITEM_ACCESS
     add_template = "visits/item_form.html"
@@ -291,6 +294,8 @@ def _late_mark(value):
 
 
 class VisitRecordView(_RecordChecks, RegisterView):
+    charts = [Chart("per_month", _l("每月拜访（按方式）"), group_by=month_of("visit_date"),
+                    series="visit_type", kind="stacked_bar")]
     datamodel = ScopedInterface(VisitRecord)
     add_template = "visits/record_add.html"
     edit_template = "visits/record_edit.html"
