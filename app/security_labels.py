@@ -35,7 +35,8 @@ SECURITY_VIEW_LABELS = {
     "ExportJobApi": _l("后台导出（接口）"), "Handover": _l("离职交接"),
     "ConsoleUserDBModelView": _l("用户"), "ConsoleUserInfoEditView": _l("个人信息"),
     "UserGroupModelView": _l("用户组"), "MenuApi": _l("菜单（接口）"),
-    "PermissionMatrix": _l("权限矩阵"),
+    "PermissionMatrix": _l("权限矩阵"), "ChartPage": _l("图表"), "ChartApi": _l("图表（接口）"),
+    "Dashboard": _l("仪表盘"),
 }
 _view_labels: dict = {name: (label, False) for name, label in SECURITY_VIEW_LABELS.items()}
 _step_labels: dict = {}
@@ -71,7 +72,7 @@ def permission_label(permission: str, view: str) -> str:
     action = ACTION_LABELS.get(permission) or _step_labels.get(permission) or permission
     label, is_api = _view_labels.get(view, (view, False))
     where = _("%(register)s（接口）", register=label) if is_api else str(label)
-    return f"{action} · {where} [{permission}]"
+    return f"{action} · {where}"
 
 
 def _permission_view_repr(self) -> str:

@@ -171,7 +171,7 @@ def test_handover_writes_an_entry_per_row_moved(app, api, browser, session):
     successor = session.scalar(select(ConsoleUser).where(ConsoleUser.username == "clerk2"))
     before = last_id(session)
     assert browser("admin").post(f"/handover/{leaver_id}",
-                                 {"successor": successor.id}).status_code == 302
+                                 {"successor": successor.id, "confirm": "1"}).status_code == 302
     written = since(session, before)
     moved = {(e.resource, e.row_id): e for e in written if e.action == "update"}
     assert moved[("customer", customer)].changes["owner"][1] == str(successor)

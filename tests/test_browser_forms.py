@@ -162,6 +162,10 @@ def set_value(web, element, value):
         web.execute_script(
             "var s = arguments[0], v = arguments[1];"
             "var vals = Array.isArray(v) ? v : [v];"
+            # a search-as-you-type (Select2 ajax) box holds only the chosen option: add it
+            # as Select2 does when a match is clicked (test_browser_day types and clicks)
+            "vals.forEach(x => { if (!Array.from(s.options).some(o => o.value == x))"
+            " { s.add(new Option(x, x)); } });"
             "Array.from(s.options).forEach(o => o.selected = vals.includes(o.value));"
             "if (window.jQuery) { jQuery(s).trigger('change'); }", element, value)
     elif kind == "checkbox":

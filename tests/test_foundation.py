@@ -150,8 +150,8 @@ def test_role_screens_name_permissions_in_chinese(browser, app):
     with app.app_context():
         clerk_role = app.appbuilder.sm.find_role("Supervisor").id
     html = browser("admin").text(f"/roles/edit/{clerk_role}")
-    assert "审核计划 · 大客户开发计划 [can_review]" in html
-    assert "导出 Excel · 客户档案 [can_export_xlsx]" in html
+    assert "审核计划 · 大客户开发计划" in html and "[can_review]" not in html
+    assert "导出 Excel · 客户档案" in html
 
 
 def test_user_list_shows_role_labels_and_yes_no(browser):

@@ -599,7 +599,7 @@ def test_handover_leaves_settled_receptions_and_their_lines_with_the_leaver(
     open_line = add_expense(own, open_one, "90.00").json["id"]
     clerk2 = session.scalar(select(ConsoleUser).where(ConsoleUser.username == "clerk2"))
     assert browser("admin").post(f"/handover/{leaver_id}",
-                                 {"successor": clerk2.id}).status_code == 302
+                                 {"successor": clerk2.id, "confirm": "1"}).status_code == 302
     owners = [session.get(model, pk, populate_existing=True).owner_id
               for model, pk in ((Reception, settled), (ReceptionExpense, settled_line),
                                 (Reception, open_one), (ReceptionExpense, open_line))]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from app.models.receptions import Reception, ReceptionExpense
 from tests.conftest import unique
 from tests.test_browser import ENGLISH, chrome, live_url, sign_in  # noqa: F401  (fixtures)
+from tests.test_browser_day import search_customer
 
 
 def pick_day(driver, field_name, day):
@@ -46,8 +47,7 @@ def test_clerk_adds_a_reception_and_an_expense_in_chromium(chrome, live_url, api
         chrome.get(live_url + path)
         text = chrome.find_element(By.TAG_NAME, "body").text
         assert not ENGLISH.search(text), (path, ENGLISH.search(text).group(0))
-    Select(chrome.find_element(By.NAME, "customer")).select_by_visible_text(
-        customer.json["result"]["name"])
+    search_customer(chrome, "customer", customer.json["result"]["name"])  # type, then pick
     chrome.find_element(By.NAME, "notice_from").send_keys("销售一部")
     chrome.find_element(By.NAME, "visitor_names").send_keys(visitors)
     count = chrome.find_element(By.NAME, "visitor_count")

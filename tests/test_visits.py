@@ -3,6 +3,7 @@ Clerk's home panels and the 客户拜访计划表 paper form (policy 01 二 §3�
 import io
 import itertools
 from datetime import date, timedelta
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -562,9 +563,15 @@ def test_item_form_offers_only_the_departments_customers_and_clerks(api, browser
     own = unique("一部客户")
     new_customer(api("clerk1"), name=own)
     plan = new_plan(api("supervisor1"))
-    page = browser("supervisor1").text(f"/visitplanitemview/add?_flt_0_visit_plan={plan}")
-    assert own in page and other not in page
+    web = browser("supervisor1")
+    page = web.text(f"/visitplanitemview/add?_flt_0_visit_plan={plan}")
     assert "clerk3" not in page and "supervisor1" not in page
+
+    def offered(name):  # the customer is chosen by typing (Select2 ajax)
+        r = web.get(f"/visitplanitemview/search_related/customer?q={quote(name)}")
+        assert r.status_code == 200
+        return " ".join(row["text"] for row in r.json["results"])
+    assert own in offered(own) and other not in offered(other)
 
 
 def test_item_added_through_the_web_form(api, browser, session):

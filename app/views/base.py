@@ -322,6 +322,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
         if self.edit_columns and "expected_version" not in self.edit_columns:
             self.edit_columns = [*self.edit_columns, "expected_version"]
         super().__init__(**kwargs)
+        if "id" not in self.order_columns:  # newest first: the primary key serves it
+            self.order_columns = [*self.order_columns, "id"]
 
     def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
         blueprint = super().create_blueprint(appbuilder, endpoint=endpoint,
