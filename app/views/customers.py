@@ -30,7 +30,7 @@ from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.complaints import ComplaintView
 from app.views.grading import ABC_CHART, CustomerAbcMixin, GradeEvaluationView
 from app.views.imports import ImportMixin
-from app.views.visits import ContactDueMixin, VisitRecordView
+from app.views.visits import CONTACT_DUE_CHART, ContactDueMixin, VisitRecordView
 
 FINANCE_WRITES = {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": WRITE}
 # Finance edits customers, but only their credit fields (CreditRule below).
@@ -209,6 +209,7 @@ class CustomerView(CreditRule, ImportMixin, RegisterView):
         Chart("by_type", _l("客户类型分布"), group_by="customer_type", kind="pie"),
         Chart("by_cooperation", _l("合作状态"), group_by="cooperation", kind="bar"),
         ABC_CHART,
+        CONTACT_DUE_CHART,
     ]
 
     # --- the form per user: Finance sees the credit fields only; the others see

@@ -42,7 +42,8 @@ TILES = [
     Tile("visit_plan_item", "planned_vs_done", wide=True),
     Tile("survey_response", "by_dimension", wide=True),
     Tile("reception", "cost_per_month", wide=True),
-    Tile("service_request", "per_month", wide=True),
+    Tile("customer", "contact_due", wide=True),
+    Tile("service_request", "in_time", wide=True),
 ]
 
 

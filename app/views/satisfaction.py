@@ -9,6 +9,7 @@ monthly statistics and the home-page panels.
   import_responses/<id>, response_template/, form/<id>
 """
 import io
+from datetime import datetime
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from wtforms import BooleanField, DateTimeField, SelectField
 from wtforms.validators import Optional
 
-from app.charts import Chart, month_of
+from app.charts import Chart, ChartError, month_labels, month_of
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn
 from app.importer import ImportSpec, import_file, template
 from app.models.complaints import MEASURE_FLOW, ImprovementMeasure
@@ -115,6 +116,28 @@ def satisfaction_by_dimension(session, user, params) -> dict:
                         "data": [r["average"] for r in rows]},
                        {"name": _("满意率"), "key": "satisfied_share", "kind": "line",
                         "axis": "rate", "data": [r["satisfied_share"] for r in rows]}]}
+
+
+def service_requests_in_time(session, user, params) -> dict:
+    """需求响应及时率 per month of the period: `service_request_stats` (one GROUP BY) for
+    each month — received, responded, responded in time, and 响应及时率 as a line."""
+    months = month_labels(params.start, params.end)
+    if len(months) > 24:
+        raise ChartError(_("趋势图的期间最长 24 个月"))
+    keys = ("received", "responded", "responded_in_time")
+    data = {k: [] for k in (*keys, "response_timely_rate")}
+    for month in months:
+        start = datetime.strptime(month, "%Y-%m")
+        end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1)
+        stats = service_request_stats(session, start, end, user=user)
+        for k in data:
+            data[k].append(stats[k])
+    names = {"received": _("受理"), "responded": _("已响应"),
+             "responded_in_time": _("及时响应"), "response_timely_rate": _("响应及时率")}
+    series = [{"name": names[k], "key": k, "data": data[k]} for k in keys]
+    series.append({"name": names["response_timely_rate"], "key": "response_timely_rate",
+                   "data": data["response_timely_rate"], "kind": "line", "axis": "rate"})
+    return {"labels": months, "keys": months, "series": series}
 
 
 class SurveyResponseView(RegisterView):
@@ -405,7 +428,9 @@ def _received_at_field():
 
 class ServiceRequestView(RegisterView):
     charts = [Chart("per_month", _l("每月客户需求（按紧急程度）"), group_by=month_of("received_at"),
-                    series="urgency", kind="stacked_bar")]
+                    series="urgency", kind="stacked_bar"),
+              Chart("in_time", _l("需求响应及时率（每月）"), group_by=month_of("received_at"),
+                    kind="bar", query=service_requests_in_time)]
     datamodel = ScopedInterface(ServiceRequest)
     role_access = RECORD_ACCESS
     show_template = "satisfaction/request_show.html"

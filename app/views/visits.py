@@ -11,7 +11,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column
+from sqlalchemy import Column, case, func, select
 from sqlalchemy import inspect as sa_inspect
 from wtforms import DateField, IntegerField, StringField
 from wtforms.validators import DataRequired, NumberRange, Optional
@@ -25,6 +25,7 @@ from app.models.visits import (
     VisitPlanItem,
     VisitRecord,
     contact_due,
+    contact_due_statement,
     customer_defaults,
     fill_item,
     my_tasks,
@@ -456,3 +457,23 @@ def register(appbuilder, add, category) -> None:
 
 __all__ = ["ContactDueMixin", "VisitPlanApi", "VisitPlanItemApi", "VisitPlanItemView",
            "VisitPlanView", "VisitRecordApi", "VisitRecordView", "register"]
+
+
+def contact_due_by_owner(session, user, params) -> dict:
+    """客户联系频率 (DESIGN.md §4–5): customers behind the contact rule now, per owner, key
+    customers apart; one GROUP BY over `contact_due_statement` in the viewer's scope."""
+    due = contact_due_statement(user).subquery()
+    key = func.sum(case((due.c.is_key.is_(True), 1), else_=0))
+    rows = session.execute(
+        select(due.c.username, due.c.last_name, due.c.first_name, func.count(), key)
+        .group_by(due.c.username, due.c.last_name, due.c.first_name)
+        .order_by(func.count().desc(), due.c.username)).all()
+    labels = [f"{r.last_name or ''}{r.first_name or ''}" or r.username for r in rows]
+    return {"labels": labels, "keys": [r.username for r in rows],
+            "series": [{"name": _("重点客户"), "key": "key", "data": [int(r[4]) for r in rows]},
+                       {"name": _("其他客户"), "key": "other",
+                        "data": [int(r[3]) - int(r[4]) for r in rows]}]}
+
+
+CONTACT_DUE_CHART = Chart("contact_due", _l("待联系客户（按经办人）"), kind="stacked_bar",
+                          query=contact_due_by_owner)
