@@ -40,7 +40,7 @@ from app.models.base import COMMON_LABELS, RegisterMixin
 from app.models.calendar import work_calendar
 from app.models.customers import Customer
 from app.scope import scope_clause
-from app.timeutil import CHINA, now_cn
+from app.timeutil import CHINA, month_bounds, now_cn
 from app.workdays import WorkCalendar, end_of_workday
 from app.workflow import (
     StepNeedsInput,
@@ -339,19 +339,6 @@ def _deadlines_on_update(_mapper, connection, target):
 
 
 # --- statistics (policy 4.8.1; DESIGN.md §4) ------------------------------------------
-def month_bounds(month: str) -> tuple[datetime, datetime] | None:
-    """'2026-03' → [2026-03-01 00:00, 2026-04-01 00:00), or None when malformed."""
-    try:
-        year, mon = (int(part) for part in month.split("-"))
-        if len(month) != 7 or not 1 <= mon <= 12 or not 1900 <= year <= 2100:
-            return None
-    except (ValueError, AttributeError):
-        return None
-    start = datetime(year, mon, 1)
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1)
-    return start, end
-
-
 def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 

@@ -463,17 +463,6 @@ def _deadline_on_update(_mapper, _connection, target):
         target.respond_due_at = respond_deadline(target.received_at, target.urgency)
 
 
-def month_range(month: str) -> tuple[datetime, datetime] | None:
-    """'2026-03' → [2026-03-01 00:00, 2026-04-01 00:00), or None when malformed."""
-    try:
-        year, mon = (int(part) for part in month.split("-"))
-        if len(month) != 7 or not 1 <= mon <= 12 or not 1900 <= year <= 2100:
-            return None
-    except (ValueError, AttributeError):
-        return None
-    return datetime(year, mon, 1), datetime(year + (mon == 12), mon % 12 + 1, 1)
-
-
 def _request_counts(received, answered, timely, overdue) -> dict:
     received, answered, timely, overdue = (int(n or 0) for n in
                                            (received, answered, timely, overdue))
@@ -524,5 +513,5 @@ def overdue_requests(session, user=None, owner_id: int | None = None, limit=None
 __all__ = ["DIMENSIONS", "LEVELS", "METHODS", "REQUEST_CHANNELS", "REQUEST_FLOW",
            "SURVEY_FLOW", "SatisfactionSurvey", "ServiceRequest", "SurveyResponse",
            "URGENCIES", "dimension_scores", "full_survey_due", "last_reported_on",
-           "level_from", "month_range", "overdue_count", "overdue_requests", "respond_deadline",
+           "level_from", "overdue_count", "overdue_requests", "respond_deadline",
            "service_request_stats", "survey_results"]

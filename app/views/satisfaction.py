@@ -9,7 +9,6 @@ monthly statistics and the home-page panels.
   import_responses/<id>, response_template/, form/<id>
 """
 import io
-from datetime import datetime
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
@@ -43,7 +42,6 @@ from app.models.satisfaction import (
     last_reported_on,
     level_from,
     measure_problem,
-    month_range,
     overdue_count,
     overdue_requests,
     service_request_stats,
@@ -51,7 +49,7 @@ from app.models.satisfaction import (
 )
 from app.scope import ScopedInterface, current_user, scope_clause
 from app.security import READ, WRITE
-from app.timeutil import now_cn, today_cn
+from app.timeutil import month_bounds, now_cn, today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.complaints import ImprovementMeasureView
 from app.views.home import Panel, home_panel
@@ -127,9 +125,7 @@ def service_requests_in_time(session, user, params) -> dict:
     keys = ("received", "responded", "responded_in_time")
     data = {k: [] for k in (*keys, "response_timely_rate")}
     for month in months:
-        start = datetime.strptime(month, "%Y-%m")
-        end = datetime(start.year + start.month // 12, start.month % 12 + 1, 1)
-        stats = service_request_stats(session, start, end, user=user)
+        stats = service_request_stats(session, *month_bounds(month), user=user)
         for k in data:
             data[k].append(stats[k])
     names = {"received": _("受理"), "responded": _("已响应"),
@@ -505,7 +501,7 @@ class ServiceRequestApi(RegisterApi):
     def stats(self):
         """GET /api/v1/service_request/stats?month=YYYY-MM (DESIGN.md §8)."""
         month = request.args.get("month") or today_cn().strftime("%Y-%m")
-        bounds = month_range(month)
+        bounds = month_bounds(month)
         if bounds is None:
             return self.response_400(message=_("月份格式应为 YYYY-MM"))
         stats = service_request_stats(self.datamodel.session, *bounds, user=current_user())
@@ -525,11 +521,11 @@ class ServiceRequestStatsView(BaseView):
     @has_access
     def list(self):
         month = request.args.get("month") or today_cn().strftime("%Y-%m")
-        bounds = month_range(month)
+        bounds = month_bounds(month)
         if bounds is None:
             flash(_("月份格式应为 YYYY-MM"), "danger")
             month = today_cn().strftime("%Y-%m")
-            bounds = month_range(month)
+            bounds = month_bounds(month)
         stats = service_request_stats(self.appbuilder.session, *bounds, user=current_user())
         return self.render_template("satisfaction/request_stats.html",
                                     title=_("需求月度统计"), month=month, stats=stats,
