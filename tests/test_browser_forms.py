@@ -202,7 +202,8 @@ def drive(web, form_spec: Form, rows: dict) -> dict:
             seen[name] = "date picked"
         if kind == "datetime-local":
             value = click_in_and_out(web, element)
-            assert re.fullmatch(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})?", value), value
+            # the browser leaves ":00" seconds out of the value; the server reads both
+            assert re.fullmatch(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?)?", value), value
             seen[name] = value
         if name in form_spec.values:
             raw = form_spec.values[name]
