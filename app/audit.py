@@ -10,6 +10,7 @@ the same transaction as the change, once per row and transaction, just before co
 The log is append-only: no view or API edits or deletes it, a flush that would is
 refused, and the database refuses UPDATE and DELETE on the table (migration 0017).
 """
+import functools
 import json
 from datetime import date, datetime
 from decimal import Decimal
@@ -182,6 +183,11 @@ def _display(session, model, ident):
     return names[(model, ident)]
 
 
+@functools.lru_cache(maxsize=None)
+def _foreign_key_attribute(model, rel) -> str:
+    return sa_inspect(model).get_property_by_column(list(rel.local_columns)[0]).key
+
+
 def _row_changes(session, obj, new: bool) -> dict:
     state = sa_inspect(obj)
     scalars, to_one, to_many = _fields(obj)
@@ -199,7 +205,7 @@ def _row_changes(session, obj, new: bool) -> dict:
             if old != value:
                 changes[key] = [_value(obj, key, old), _value(obj, key, value)]
     for rel in to_one:
-        fk = sa_inspect(type(obj)).get_property_by_column(list(rel.local_columns)[0]).key
+        fk = _foreign_key_attribute(type(obj), rel)
         col_hist, rel_hist = state.attrs[fk].history, state.attrs[rel.key].history
         old_id = None if new else (col_hist.deleted or col_hist.unchanged or (None,))[0]
         if rel_hist.added:

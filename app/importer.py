@@ -5,6 +5,7 @@ template, the cell conversion, the Chinese error list (row, column, message) and
 single transaction come from here. Owner and department come from the importer (or
 from the customer, for rows about a customer), never from the file.
 """
+import functools
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -12,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable
 
 import openpyxl
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, or_, select
 
@@ -24,7 +26,7 @@ from app.search import refresh_statistics
 from app.sequences import next_codes
 from app.timeutil import now_cn
 
-MAX_IMPORT_ROWS = 5000
+MAX_IMPORT_ROWS = 10000
 STATISTICS_AFTER_ROWS = 1000
 TRUE_WORDS = {"是", "true", "1", "yes", "y", "√"}
 FALSE_WORDS = {"否", "false", "0", "no", "n", "×"}
@@ -107,6 +109,13 @@ def _hint(model, column) -> str:
     return _("文本")
 
 
+@functools.lru_cache(maxsize=512)
+def _keys_by_label(model, column, locale: str) -> dict[str, str]:
+    """An enum column's labels in the request's language → keys. Built once per language:
+    translating every label of every cell was a fifth of an import's time."""
+    return {str(label): key for key, label in model.enums[column].items()}
+
+
 def _convert(model, column, value):
     """Cell value → column value, or raise ValueError with a Chinese message."""
     if isinstance(value, str):
@@ -114,11 +123,10 @@ def _convert(model, column, value):
     if value in (None, ""):
         return None
     if column in model.enums:
-        choices = model.enums[column]
-        by_label = {str(label): key for key, label in choices.items()}
+        by_label = _keys_by_label(model, column, str(get_locale()))
         if str(value) in by_label:
             return by_label[str(value)]
-        if str(value) in choices:
+        if str(value) in model.enums[column]:
             return str(value)
         raise ValueError(_("应为以下之一：%(v)s", v="、".join(by_label)))
     kind = model.__table__.c[column].type

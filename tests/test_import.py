@@ -116,3 +116,30 @@ def test_transactions_import_is_all_or_nothing(browser, session, api):
 def test_executive_cannot_import(browser):
     r = browser("executive").get("/customerview/import_xlsx/")
     assert r.status_code in (302, 403)
+
+
+def test_a_file_over_the_row_limit_is_refused_whole(browser, session, monkeypatch):
+    monkeypatch.setattr("app.importer.MAX_IMPORT_ROWS", 3)
+    p = unique("超限")
+    before = count(session, Customer)
+    rows = [[f"{p}{i}", "集团客户"] + [None] * 9 for i in range(4)]
+    html = upload(browser("clerk1"), "customerview", xlsx(CUSTOMER_HEADER, rows)) \
+        .get_data(as_text=True)
+    assert "一次最多导入 3 行" in html and "未导入任何数据" in html
+    assert count(session, Customer) == before
+
+
+def test_enum_labels_are_read_in_the_signed_in_language(browser, session):
+    p = unique("繁体导入")
+    b = browser("clerk1")
+    b.get("/lang/zh_TW")
+    try:
+        template = openpyxl.load_workbook(io.BytesIO(b.get("/customerview/import_template/").data))
+        header = [c.value for c in template.worksheets[0][1]]
+        rows = [[p, "集團客戶", None, None, None, None, "合作中", "否", None, None, None]]
+        html = upload(b, "customerview", xlsx(header, rows)).get_data(as_text=True)
+    finally:
+        b.get("/lang/zh")
+    assert "已匯入 1 筆" in html
+    row = session.scalars(select(Customer).where(Customer.name == p)).one()
+    assert row.customer_type == "group"
