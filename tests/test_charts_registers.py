@@ -2,6 +2,8 @@
 satisfaction, receptions, service requests): each answers in the viewer's scope."""
 import pytest
 
+from tests.conftest import unique
+
 NOT_ON_THE_DASHBOARD = {("visit_record", "per_month"), ("service_request", "per_month")}
 NEW_TILES = [("visit_plan_item", "planned_vs_done"), ("visit_record", "per_month"),
              ("survey_response", "by_dimension"), ("reception", "cost_per_month"),
@@ -32,3 +34,41 @@ def test_contact_due_tile_counts_the_viewers_customers_behind_the_rule(api):
     chart = a.get("/api/v1/chart/customer/contact_due").json
     assert sum(sum(s["data"]) for s in chart["series"]) == len(due)
     assert sum(chart["series"][0]["data"]) == sum(1 for row in due if row["is_key"])
+
+
+def test_contact_due_tile_follows_the_department_filter(api, session):
+    """The executive's tile filtered to a department counts what that department's
+    Supervisor sees unfiltered; a department without customers counts nothing."""
+    from datetime import timedelta
+
+    from sqlalchemy import select, update
+
+    from app.models.customers import Customer
+    from app.models.org import ConsoleUser, Department
+    from app.timeutil import now_cn
+    ids = [api(clerk).post("/api/v1/customer/", json={
+        "name": unique("久未联系"), "customer_type": "group",
+        "cooperation": "active"}).json["id"]
+        for clerk in ("clerk1", "clerk3")]  # 销售一部, 销售二部
+    session.execute(update(Customer).where(Customer.id.in_(ids))
+                    .values(created_on=now_cn() - timedelta(days=800)))
+    session.commit()
+
+    def counts(user, query=""):
+        answer = api(user).get(f"/api/v1/chart/customer/contact_due{query}").json
+        return dict(zip(answer["keys"], zip(*[s["data"] for s in answer["series"]])))
+
+    dept = session.scalar(select(ConsoleUser.department_id)
+                          .where(ConsoleUser.username == "supervisor1"))
+    filtered = counts("executive", f"?department={dept}")
+    assert filtered == counts("supervisor1") and "clerk1" in filtered
+    assert "clerk3" not in filtered and "clerk3" in counts("executive")
+    admin = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == "admin"))
+    empty = Department(name=unique("无客户部门"), owner_id=admin)
+    session.add(empty)
+    session.commit()
+    try:
+        assert counts("executive", f"?department={empty.id}") == {}
+    finally:
+        session.delete(empty)
+        session.commit()

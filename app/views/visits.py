@@ -462,7 +462,10 @@ __all__ = ["ContactDueMixin", "VisitPlanApi", "VisitPlanItemApi", "VisitPlanItem
 def contact_due_by_owner(session, user, params) -> dict:
     """客户联系频率 (DESIGN.md §4–5): customers behind the contact rule now, per owner, key
     customers apart; one GROUP BY over `contact_due_statement` in the viewer's scope."""
-    due = contact_due_statement(user).subquery()
+    due = contact_due_statement(user)
+    if params.department_ids is not None:  # the dashboard's department filter
+        due = due.where(Customer.department_id.in_(params.department_ids))
+    due = due.subquery()
     key = func.sum(case((due.c.is_key.is_(True), 1), else_=0))
     rows = session.execute(
         select(due.c.username, due.c.last_name, due.c.first_name, func.count(), key)
