@@ -77,15 +77,20 @@ class ConsoleUser(User):
             return frozenset()
         cache = g.setdefault("_department_tree", {}) if has_app_context() else {}
         if self.department_id not in cache:
-            pairs = object_session(self).execute(select(Department.id, Department.parent_id)).all()
-            children: dict[int | None, list[int]] = {}
-            for dept_id, parent_id in pairs:
-                children.setdefault(parent_id, []).append(dept_id)
-            found, todo = set(), [self.department_id]
-            while todo:
-                current = todo.pop()
-                if current not in found:
-                    found.add(current)
-                    todo.extend(children.get(current, []))
-            cache[self.department_id] = frozenset(found)
+            cache[self.department_id] = department_subtree(object_session(self),
+                                                           self.department_id)
         return cache[self.department_id]
+
+
+def department_subtree(session, dept_id: int) -> frozenset[int]:
+    """`dept_id` and every department below it (one query: the tree is small)."""
+    children: dict[int | None, list[int]] = {}
+    for child, parent in session.execute(select(Department.id, Department.parent_id)):
+        children.setdefault(parent, []).append(child)
+    found, todo = set(), [dept_id]
+    while todo:
+        current = todo.pop()
+        if current not in found:
+            found.add(current)
+            todo.extend(children.get(current, []))
+    return frozenset(found)

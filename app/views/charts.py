@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from sqlalchemy import DateTime
 
 from app.charts import ChartError, Params, parse_day, run_chart
-from app.models.org import Department
+from app.models.org import Department, department_subtree
 
 ECHARTS_VERSION = "5.6.0"
 ECHARTS_PATH = f"vendor/echarts/{ECHARTS_VERSION}/echarts.min.js"
@@ -64,28 +64,13 @@ def request_params(session) -> Params:
         if session.get(Department, dept_id) is None:
             raise ChartError(_msg_department())
         params.department_id = dept_id
-        params.department_ids = department_tree(session, dept_id)
+        params.department_ids = department_subtree(session, dept_id)
     return params
 
 
 def _msg_department() -> str:
     from flask_babel import gettext as _
     return _("部门不存在")
-
-
-def department_tree(session, dept_id: int) -> frozenset:
-    from sqlalchemy import select
-    pairs = session.execute(select(Department.id, Department.parent_id)).all()
-    children: dict = {}
-    for child, parent in pairs:
-        children.setdefault(parent, []).append(child)
-    found, todo = set(), [dept_id]
-    while todo:
-        current = todo.pop()
-        if current not in found:
-            found.add(current)
-            todo.extend(children.get(current, []))
-    return frozenset(found)
 
 
 # --- links to the filtered list behind a chart ----------------------------------------
