@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -53,7 +54,8 @@ DIMENSIONS = {
     "service_attitude": _l("服务态度"),
 }
 # The five-level scale of policy 01 四 §8, stored as 5 … 1.
-LEVELS = {5: _l("非常满意"), 4: _l("满意"), 3: _l("一般"), 2: _l("不满意"), 1: _l("非常不满意")}
+LEVELS = {5: _l("非常满意"), 4: _l("满意"), 3: lazy_pgettext("满意度", "一般"), 2: _l("不满意"),
+          1: _l("非常不满意")}
 SATISFIED_MIN = 4  # 满意率: share of 满意 (4) and 非常满意 (5)
 FULL_SURVEY_MONTHS = 6  # policy 05 五.1: 至少每半年进行一次全面的满意度调查
 REPORT_HEADINGS = _l("一、基本状况：\n\n二、调查结果：\n\n三、满意度现状：\n\n四、改进建议：\n")
