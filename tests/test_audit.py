@@ -301,3 +301,31 @@ def test_paper_form_is_recorded_as_an_export(api, session):
     (entry,) = since(session, before)
     assert entry.action == "export" and entry.resource == "complaint"
     assert entry.username == "supervisor1" and "month=2026-03" in entry.detail
+
+
+def test_role_permission_changes_are_recorded(browser, session):
+    """FAB's role screens and the permission matrix write the role's permissions: each
+    save leaves one entry naming the permissions before and after."""
+    from flask_appbuilder.security.sqla.models import PermissionView, Role
+    name = unique("审计角色")
+    admin = browser("admin")
+    first, second = session.scalars(select(PermissionView.id).order_by(PermissionView.id)
+                                    .limit(2)).all()
+    r = admin.post("/roles/add", {"name": name, "permissions": [first]})
+    assert r.status_code == 302, r.get_data(as_text=True)[:500]
+    role = session.scalars(select(Role).where(Role.name == name)).one()
+    created = entries(session, "ab_role", role.id, "create")
+    assert len(created) == 1 and created[0].username == "admin"
+    assert created[0].changes["name"] == [None, name]
+    assert len(created[0].changes["permissions"][1]) == 1
+    r = admin.post(f"/roles/edit/{role.id}", {"name": name, "permissions": [first, second]})
+    assert r.status_code == 302
+    updated = entries(session, "ab_role", role.id, "update")
+    assert len(updated) == 1
+    before, after = updated[0].changes["permissions"]
+    assert len(before) == 1 and len(after) == 2 and set(before) < set(after)
+    html = admin.text(f"/auditlog/list/?_flt_0_resource=ab_role&_flt_0_row_id={role.id}")
+    assert "角色（ab_role）" in html
+    entry_id = max(int(x) for x in __import__("re").findall(r"/auditlog/show/(\d+)", html))
+    assert "权限：" in admin.text(f"/auditlog/show/{entry_id}")
+    admin.post(f"/roles/delete/{role.id}")

@@ -1,7 +1,7 @@
 """部门 and the console user: the organisation that users and rows belong to."""
 from flask import g, has_app_context
 from flask_appbuilder import Model
-from flask_appbuilder.security.sqla.models import User
+from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Column, ForeignKey, Integer, String, select
 from sqlalchemy.orm import object_session, relationship
@@ -94,3 +94,10 @@ def department_subtree(session, dept_id: int) -> frozenset[int]:
             found.add(current)
             todo.extend(children.get(current, []))
     return frozenset(found)
+
+
+# 操作日志: an Admin's changes to a role (its name, its permissions, on FAB's role screens
+# or the permission matrix) are audited like users'.
+Role.audited = True
+Role.label = _l("角色")
+Role.field_labels = {"name": _l("角色名称"), "permissions": _l("权限")}
