@@ -794,7 +794,7 @@ def test_abc_by_type_counts_all_types_together(clerk):
 
 
 @pytest.mark.parametrize("params, field, text", [
-    ({"page": "x"}, "page", "页码须为整数"),
+    ({"page": "x"}, "page", "页码应为整数"),
     ({"page": "-1"}, "page", "页码须在 0 到 10000000 之间"),
     ({"page": "10000001"}, "page", "页码须在 0 到 10000000 之间"),
     ({"page": "1" * 30}, "page", "页码须在 0 到 10000000 之间"),
@@ -861,7 +861,7 @@ def test_abc_web_page_shows_page_links_and_counts(browser, clerk, monkeypatch):
     assert f"/customerview/show/{ids['a']}" not in html
 
 
-@pytest.mark.parametrize("value, text", [("x", "页码须为整数"),
+@pytest.mark.parametrize("value, text", [("x", "页码应为整数"),
                                          ("-1", "页码须在 0 到 10000000 之间")])
 def test_abc_web_page_refuses_a_bad_page_with_a_flash(browser, clerk, value, text):
     b = browser(clerk.username)

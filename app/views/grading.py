@@ -99,7 +99,7 @@ def page_parameter(value, field="page") -> int:
     try:
         page = int(str(value).strip())
     except ValueError:
-        raise BadParameter(field, _("页码须为整数")) from None
+        raise BadParameter(field, _("页码应为整数")) from None
     if not 0 <= page <= MAX_PAGE:
         raise BadParameter(field, _("页码须在 0 到 %(max)s 之间", max=MAX_PAGE))
     return page
