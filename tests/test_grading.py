@@ -889,6 +889,16 @@ def test_abc_export_holds_every_row(browser, clerk, monkeypatch):
     assert [row[5] for row in rows[1:]] == ["A", "A", "B", "B", "C"]
 
 
+def test_abc_export_is_in_the_audit_log(browser, clerk, session):
+    from app.audit import AuditLog
+    named(clerk, FIVE)
+    r = browser(clerk.username).get(f"/grading/abc/export.xlsx?year={YEAR}")
+    assert r.status_code == 200
+    entry = session.scalars(select(AuditLog).where(AuditLog.action == "export")
+                            .order_by(AuditLog.id.desc())).first()
+    assert entry.resource == "customer" and entry.detail.startswith("5 行")
+
+
 # --- provisional reviews -----------------------------------------------------------------
 def set_provisional(session, customer_id, due, provisional=True, grade="B"):
     customer = reread(session, Customer, customer_id)

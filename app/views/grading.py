@@ -22,7 +22,7 @@ from sqlalchemy import case, extract, func, select
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
-from app import grading
+from app import audit, grading
 from app.charts import Chart
 from app.errors import RowRejected
 from app.excel import XLSX_MIMETYPE, XlsxColumn, write_list
@@ -44,7 +44,7 @@ from app.models.grading import (
 from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
-from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
+from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView, export_detail
 from app.views.charts import chart_page_context
 from app.views.home import Panel, home_panel
 from app.views.paper_forms import GradeEvaluationFormMixin
@@ -509,7 +509,10 @@ class AbcAnalysisView(BaseView):
         rows = (dict(r, amount=Decimal(r["amount"])) for r in grading.stream_abc_rows(
             session, year, g.user, by_type, active_rule(session), yield_per=YIELD_PER))
         fh = tempfile.TemporaryFile()
-        write_list(fh, _("%(year)s 年度 ABC 分析", year=year), abc_columns(by_type), rows)
+        written = write_list(fh, _("%(year)s 年度 ABC 分析", year=year), abc_columns(by_type),
+                             rows)
+        audit.record(session, "export", "customer", detail=export_detail(written))
+        session.commit()
         fh.seek(0)
         return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True,
                          download_name=export_filename(_("ABC 分析"), today_cn()))
