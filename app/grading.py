@@ -3,6 +3,7 @@
 Every query is limited to the viewer's row scope (`scope_clause(Customer, user)`) and
 aggregated in SQL. Used by app/views/grading.py (web pages and REST endpoints).
 """
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -108,9 +109,32 @@ def fill_suggested(session, evaluation, user) -> None:
 
 
 # --- ABC analysis -------------------------------------------------------------------
+ABC_PAGE_SIZE = 1000  # rows per page of the API answer by default
+ABC_MAX_PAGE_SIZE = 10000
+ABC_CLASSES = "ABC"
+
+
+@dataclass
+class AbcPage:
+    """One page of the ranking plus figures over every ranked customer (not the page)."""
+
+    rows: list[dict]
+    count: int
+    abc_counts: dict[str, int]
+    total_cents: int
+    page: int
+    page_size: int
+
+    @property
+    def total_amount(self) -> str:
+        return _money(self.total_cents)
+
+
 def abc_analysis(session, year: int, user, by_type: bool = False, rule=None,
-                 department_ids=None) -> list[dict]:
-    """ABC analysis of `year` (DESIGN.md §4), ranked, accumulated and classed in SQL.
+                 department_ids=None, page: int = 0,
+                 page_size: int = ABC_PAGE_SIZE) -> AbcPage:
+    """One page of the ABC analysis of `year` (DESIGN.md §4), ranked, accumulated and
+    classed in SQL.
 
     The customers in `user`'s scope with sales in the year (Σ amount of transactions dated
     in the year, > 0), by amount descending, ties by name (then id). Window functions:
@@ -121,27 +145,100 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None,
     department filter). With by_type the windows are PARTITION BY customer_type: ranking and
     shares within each type; rows are ordered by type, then amount.
 
+    `page` (0-based) of `page_size` rows comes from one statement (`abc_page_statement`):
+    the page's rows carry count, class counts and the total amount, computed as window
+    aggregates over every ranked customer. These three are always over all customer types
+    together, also with by_type (the sum of the per-type figures). A page past the end
+    answers no rows; only then a second, aggregate-only query gives the figures.
+
     Sums and comparisons are done on integer cents (exact on SQLite and PostgreSQL).
-    Answer: amount a decimal string with 2 places; share and cumulative_share floats in
-    0–1 rounded to 6 places.
+    Rows: amount a decimal string with 2 places; share and cumulative_share floats in
+    0–1 rounded to 6 places; rank the position within the ranking (or the type).
     """
-    query = abc_statement(session, year, user, by_type, rule, department_ids)
-    rows = []
-    for row in session.execute(query):
-        total_cents = Decimal(row.total)
-        rows.append({
-            "id": row.id, "name": row.name, "customer_type": row.customer_type,
-            "amount": str((Decimal(row.cents) / 100).quantize(CENT)),
+    statement = abc_page_statement(session, year, user, by_type, rule, department_ids,
+                                   page, page_size)
+    rows = session.execute(statement).all()
+    if rows:
+        first = rows[0]
+        count, total = int(first.ranked), int(first.grand_total)
+        abc_counts = {k: int(getattr(first, f"class_{k}")) for k in ABC_CLASSES}
+    elif page > 0:
+        count, total, abc_counts = _abc_totals(session, year, user, by_type, rule,
+                                               department_ids)
+    else:
+        count, total, abc_counts = 0, 0, dict.fromkeys(ABC_CLASSES, 0)
+    return AbcPage(rows=[abc_row(r) for r in rows], count=count, abc_counts=abc_counts,
+                   total_cents=total, page=page, page_size=page_size)
+
+
+def abc_row(row) -> dict:
+    """A row of `abc_statement` as the API answers it."""
+    total_cents = Decimal(row.total)
+    return {"id": row.id, "name": row.name, "customer_type": row.customer_type,
+            "amount": _money(row.cents),
             "share": round(float(Decimal(row.cents) / total_cents), 6),
             "cumulative_share": round(float(Decimal(row.running) / total_cents), 6),
-            "abc_class": row.abc_class, "rank": int(row.position)})
-    return rows
+            "abc_class": row.abc_class, "rank": int(row.position)}
+
+
+def stream_abc_rows(session, year: int, user, by_type: bool = False, rule=None,
+                    yield_per: int = 1000):
+    """Every row of the analysis (as `abc_row`), read from the database `yield_per` rows
+    at a time: for the export, which must not hold all of them."""
+    result = session.execute(abc_statement(session, year, user, by_type, rule),
+                             execution_options={"yield_per": yield_per})
+    try:
+        for row in result:
+            yield abc_row(row)
+    finally:
+        result.close()
+
+
+def _money(cents) -> str:
+    return str((Decimal(cents) / 100).quantize(CENT))
+
+
+def abc_page_statement(session, year: int, user, by_type: bool = False, rule=None,
+                       department_ids=None, page: int = 0, page_size: int = ABC_PAGE_SIZE):
+    """`abc_statement` plus count, class counts and grand total as window aggregates over
+    the whole classified set (ranked, class_A/B/C, grand_total), with LIMIT/OFFSET on top:
+    the database reads the year once and returns only the page."""
+    c = _classified(session, year, user, by_type, rule, department_ids).subquery()
+    per_class = [func.sum(case((c.c.abc_class == k, 1), else_=0)).over().label(f"class_{k}")
+                 for k in ABC_CLASSES]
+    return (select(*c.c, func.count().over().label("ranked"),
+                   func.sum(c.c.cents).over().label("grand_total"), *per_class)
+            .order_by(*_abc_order(c.c, by_type))
+            .limit(page_size).offset(page * page_size))
+
+
+def _abc_totals(session, year, user, by_type, rule, department_ids):
+    """(count, total cents, class counts) over every ranked customer."""
+    c = _classified(session, year, user, by_type, rule, department_ids).subquery()
+    row = session.execute(select(
+        func.count().label("ranked"), func.coalesce(func.sum(c.c.cents), 0).label("cents"),
+        *[func.coalesce(func.sum(case((c.c.abc_class == k, 1), else_=0)), 0).label(k)
+          for k in ABC_CLASSES])).one()
+    return int(row.ranked), int(row.cents), {k: int(getattr(row, k)) for k in ABC_CLASSES}
 
 
 def abc_statement(session, year: int, user, by_type: bool = False, rule=None,
                   department_ids=None):
-    """The SELECT of `abc_analysis` (id, name, customer_type, cents, total, running,
-    position, abc_class), ordered; the Pareto chart groups its tail in SQL on top of it."""
+    """The ranking of `abc_analysis` (id, name, customer_type, cents, total, running,
+    position, abc_class), every row, ordered; the Pareto chart groups its tail in SQL on
+    top of it and the export streams it."""
+    w = _classified(session, year, user, by_type, rule, department_ids).subquery().c
+    return select(*w).order_by(*_abc_order(w, by_type))
+
+
+def _abc_order(columns, by_type: bool) -> list:
+    return [*([columns.customer_type] if by_type else []), columns.cents.desc(),
+            columns.name, columns.id]
+
+
+def _classified(session, year: int, user, by_type: bool = False, rule=None,
+                department_ids=None):
+    """The customers with sales in the year, ranked and classed (unordered SELECT)."""
     rule = rule or active_rule(session)
     abc_a = Decimal(str(rule.abc_a if rule else DEFAULT_RULE["abc_a"]))
     abc_b = Decimal(str(rule.abc_b if rule else DEFAULT_RULE["abc_b"]))
@@ -177,10 +274,8 @@ def abc_statement(session, year: int, user, by_type: bool = False, rule=None,
         (w.running * BASIS <= w.total * int(abc_a * BASIS), literal("A")),
         (w.running * BASIS <= w.total * int(abc_b * BASIS), literal("B")),
         else_=literal("C"))
-    query = select(w.id, w.name, w.customer_type, w.cents, w.total, w.running, w.position,
-                   abc_class.label("abc_class"))
-    return query.order_by(*([w.customer_type] if by_type else []), w.cents.desc(), w.name,
-                          w.id)
+    return select(w.id, w.name, w.customer_type, w.cents, w.total, w.running, w.position,
+                  abc_class.label("abc_class"))
 
 
 # --- provisional reviews ------------------------------------------------------------

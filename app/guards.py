@@ -13,7 +13,7 @@ import logging
 import sys
 
 import prison
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 from flask_appbuilder.exceptions import FABException
 from flask_babel import gettext as _
 from sqlalchemy.exc import (
@@ -99,6 +99,19 @@ def _page_problem(name: str, value) -> str | None:
     return None
 
 
+def checks_own_page_arguments(view):
+    """Marks a view that checks its page arguments itself (its own status and message,
+    e.g. the ABC analysis: 422 over the API, a flash on the web page); the guard leaves
+    those arguments to it. Put it right below @expose."""
+    view.checks_own_page_arguments = True
+    return view
+
+
+def _view_checks_page_arguments() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "checks_own_page_arguments", False)
+
+
 def _rison_problem(text: str) -> str | None:
     try:
         parsed = prison.loads(text)
@@ -145,8 +158,10 @@ def request_problem() -> str | None:
             problem = _text_problem(value)
             if problem:
                 return problem
+    own_pages = _view_checks_page_arguments()
     for name, value in request.args.items(multi=True):
-        problem = _text_problem(name) or _text_problem(value) or _page_problem(name, value)
+        problem = _text_problem(name) or _text_problem(value) or \
+            (None if own_pages else _page_problem(name, value))
         if problem:
             return problem
         if name == "q" and value and request.path.startswith("/api/"):  # FAB's rison

@@ -726,6 +726,179 @@ def test_abc_page_shows_table_and_chart(app, browser, clerk):
     assert r.status_code == 200 and r.data[:2] == b"PK"
 
 
+# --- ABC analysis in pages (issue 18) ----------------------------------------------------
+def abc_answer(a, **params) -> dict:
+    query = "&".join(f"{k}={v}" for k, v in {"year": YEAR, **params}.items())
+    r = a.get(f"/api/v1/customer/abc?{query}")
+    assert r.status_code == 200, r.json
+    return r.json
+
+
+FIVE = {"a": "400.00", "b": "300.00", "c": "150.00", "d": "100.00", "e": "50.00"}
+# cumulative .4 .7 .85 .95 1.0 → A A B B C
+
+
+def test_abc_pages_join_to_the_whole_ranking(clerk):
+    ids = named(clerk, FIVE)
+    whole = abc_answer(clerk)
+    first, second = abc_answer(clerk, page=0, page_size=2), abc_answer(clerk, page=1,
+                                                                         page_size=2)
+    assert first["result"] + second["result"] == whole["result"][:4]
+    assert [r["id"] for r in whole["result"]] == [ids[k] for k in "abcde"]
+    assert [r["rank"] for r in second["result"]] == [3, 4]
+    assert [r["abc_class"] for r in second["result"]] == ["B", "B"]
+    assert second["result"][0]["cumulative_share"] == 0.85
+    for answer in (first, second):
+        assert answer["count"] == whole["count"] == 5
+        assert answer["abc_counts"] == whole["abc_counts"] == {"A": 2, "B": 2, "C": 1}
+        assert answer["total_amount"] == whole["total_amount"] == "1000.00"
+        assert answer["page_size"] == 2
+    assert (first["page"], second["page"]) == (0, 1)
+
+
+def test_abc_page_past_the_end_still_counts(clerk):
+    named(clerk, FIVE)
+    answer = abc_answer(clerk, page=9, page_size=2)
+    assert answer["result"] == [] and answer["count"] == 5
+    assert answer["abc_counts"] == {"A": 2, "B": 2, "C": 1}
+    assert answer["total_amount"] == "1000.00"
+
+
+def test_abc_answer_defaults_to_the_first_page_of_1000(clerk):
+    named(clerk, {"x": "0.10", "y": "0.05"})
+    answer = abc_answer(clerk)
+    assert (answer["page"], answer["page_size"], answer["count"]) == (0, 1000, 2)
+    assert answer["total_amount"] == "0.15"
+    assert {"year", "by_type", "abc_a", "abc_b", "result"} <= set(answer)
+    assert set(answer["result"][0]) == {"id", "name", "customer_type", "amount", "share",
+                                        "cumulative_share", "abc_class", "rank"}
+
+
+def test_abc_of_a_year_without_sales_is_empty(clerk):
+    named(clerk, FIVE)
+    answer = abc_answer(clerk, year=YEAR - 10)
+    assert answer["result"] == [] and answer["count"] == 0
+    assert answer["abc_counts"] == {"A": 0, "B": 0, "C": 0}
+    assert answer["total_amount"] == "0.00"
+
+
+def test_abc_by_type_counts_all_types_together(clerk):
+    named(clerk, {"i1": "800.00", "i2": "200.00"}, "important")
+    named(clerk, {"s1": "100.00", "s2": "50.00", "s3": "50.00"}, "strategic")
+    answer = abc_answer(clerk, by_type=1, page_size=3)
+    assert answer["count"] == 5 and len(answer["result"]) == 3
+    assert answer["abc_counts"] == {"A": 3, "B": 0, "C": 2}  # A C | A A C
+    assert answer["total_amount"] == "1200.00"
+    rest = abc_answer(clerk, by_type=1, page=1, page_size=3)["result"]
+    assert [r["rank"] for r in answer["result"] + rest] == [1, 2, 1, 2, 3]
+
+
+@pytest.mark.parametrize("params, field, text", [
+    ({"page": "x"}, "page", "页码应为整数"),
+    ({"page": "-1"}, "page", "页码须在 0 到 10000000 之间"),
+    ({"page": "10000001"}, "page", "页码须在 0 到 10000000 之间"),
+    ({"page": "1" * 30}, "page", "页码须在 0 到 10000000 之间"),
+    ({"page_size": "abc"}, "page_size", "每页行数须为整数"),
+    ({"page_size": "0"}, "page_size", "每页行数须在 1 到 10000 之间"),
+    ({"page_size": "-5"}, "page_size", "每页行数须在 1 到 10000 之间"),
+    ({"page_size": "10001"}, "page_size", "每页行数须在 1 到 10000 之间"),
+])
+def test_abc_bad_page_parameter_is_422_in_chinese(clerk, session, params, field, text):
+    named(clerk, FIVE)
+    before = count(session, Customer)
+    query = "&".join(f"{k}={v}" for k, v in {"year": YEAR, **params}.items())
+    r = clerk.get(f"/api/v1/customer/abc?{query}")
+    assert r.status_code == 422
+    assert r.json == {"message": {field: [text]}}
+    assert count(session, Customer) == before
+
+
+def test_abc_counts_of_a_clerk_hold_only_customers_in_scope(app, team):
+    clerk, other = Api(app, team["clerk"]), Api(app, team["other"])
+    named(other, {"t": "300.00", "u": "200.00"})
+    before = abc_answer(clerk)
+    mine = named(clerk, {"m": "100.00"})
+    after = abc_answer(clerk, page_size=1)
+    assert after["count"] == before["count"] + 1
+    assert sum(after["abc_counts"].values()) == after["count"]
+    assert mine["m"] in {r["id"] for r in abc(clerk, page_size=1000)}
+    department = abc_answer(Api(app, team["supervisor"]))
+    assert department["count"] >= after["count"] + 2
+
+
+def test_abc_page_is_one_select_of_the_transactions(app, clerk):
+    from app.extensions import db
+    named(clerk, FIVE)
+    with app.app_context():
+        engine = db.engine
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        answer = abc_answer(clerk, page=1, page_size=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert answer["count"] == 5 and len(answer["result"]) == 2
+    assert sum("transaction" in s.lower() for s in statements) == 1
+
+
+def test_abc_web_page_shows_page_links_and_counts(browser, clerk, monkeypatch):
+    from app.views.grading import AbcAnalysisView
+    monkeypatch.setattr(AbcAnalysisView, "page_size", 2)
+    ids = named(clerk, FIVE)
+    b = browser(clerk.username)
+    html = b.text(f"/grading/abc/?year={YEAR}")
+    assert "共 5 家客户：A 类 2 家，B 类 2 家，C 类 1 家；销售额合计 1,000.00 元" in html
+    assert 'class="pagination' in html and "page_AbcAnalysisView=2" in html
+    assert "第 1 页，共 3 页，每页 2 家" in html
+    assert f"/customerview/show/{ids['b']}" in html
+    assert f"/customerview/show/{ids['c']}" not in html
+    html = b.text(f"/grading/abc/?year={YEAR}&page_AbcAnalysisView=2")
+    assert f"/customerview/show/{ids['e']}" in html and "第 3 页，共 3 页" in html
+    assert f"/customerview/show/{ids['a']}" not in html
+
+
+@pytest.mark.parametrize("value, text", [("x", "页码应为整数"),
+                                         ("-1", "页码须在 0 到 10000000 之间")])
+def test_abc_web_page_refuses_a_bad_page_with_a_flash(browser, clerk, value, text):
+    b = browser(clerk.username)
+    r = b.get(f"/grading/abc/?year={YEAR}&page_AbcAnalysisView={value}")
+    assert r.status_code == 302 and f"year={YEAR}" in r.headers["Location"]
+    assert text in flashes(b.text(r.headers["Location"]))
+
+
+def test_abc_export_holds_every_row(browser, clerk, monkeypatch):
+    import io
+
+    from openpyxl import load_workbook
+
+    from app.views.grading import AbcAnalysisView
+    monkeypatch.setattr(AbcAnalysisView, "page_size", 2)
+    named(clerk, FIVE)
+    r = browser(clerk.username).get(f"/grading/abc/export.xlsx?year={YEAR}")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.data)).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0] == ("名次", "客户名称", "销售额（元）", "占比", "累计占比", "ABC 类别")
+    assert len(rows) == 6 and [row[1][-1] for row in rows[1:]] == list("abcde")
+    assert [row[0] for row in rows[1:]] == [1, 2, 3, 4, 5]
+    assert [row[2] for row in rows[1:]] == [400, 300, 150, 100, 50]
+    assert [row[5] for row in rows[1:]] == ["A", "A", "B", "B", "C"]
+
+
+def test_abc_export_is_in_the_audit_log(browser, clerk, session):
+    from app.audit import AuditLog
+    named(clerk, FIVE)
+    r = browser(clerk.username).get(f"/grading/abc/export.xlsx?year={YEAR}")
+    assert r.status_code == 200
+    entry = session.scalars(select(AuditLog).where(AuditLog.action == "export")
+                            .order_by(AuditLog.id.desc())).first()
+    assert entry.resource == "customer" and entry.detail.startswith("5 行")
+
+
 # --- provisional reviews -----------------------------------------------------------------
 def set_provisional(session, customer_id, due, provisional=True, grade="B"):
     customer = reread(session, Customer, customer_id)

@@ -2,13 +2,13 @@
 
 Declarations on the shared bases, plus the endpoints of DESIGN.md §4/§8:
 
-* GET  /api/v1/customer/abc?year=YYYY[&by_type=1]            (CustomerAbcMixin)
+* GET  /api/v1/customer/abc?year=YYYY[&by_type=1][&page=N][&page_size=M]  (CustomerAbcMixin)
 * GET  /api/v1/grade_evaluation/suggest?customer=<id>&year=YYYY
 * GET  /api/v1/grade_evaluation/reviews_due[?within_days=N]
 * POST /api/v1/grade_evaluation/create_year?year=YYYY          (can_create_year)
 * web: /gradeevaluationview/create_year (POST), /grading/abc/, /grading/reviews_due/
 """
-import io
+import tempfile
 from decimal import Decimal
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
@@ -22,10 +22,12 @@ from sqlalchemy import case, extract, func, select
 from wtforms import BooleanField, IntegerField
 from wtforms.validators import DataRequired, Optional
 
-from app import grading
+from app import audit, grading
 from app.charts import Chart
 from app.errors import RowRejected
-from app.export import export_filename
+from app.excel import XLSX_MIMETYPE, XlsxColumn, write_list
+from app.export import YIELD_PER, export_filename
+from app.guards import MAX_PAGE, checks_own_page_arguments
 from app.models.customers import CUSTOMER_TYPES, Customer, Transaction
 from app.models.grading import (
     SCORE_FIELDS,
@@ -42,7 +44,7 @@ from app.models.grading import (
 from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
-from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
+from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView, export_detail
 from app.views.charts import chart_page_context
 from app.views.home import Panel, home_panel
 from app.views.paper_forms import GradeEvaluationFormMixin
@@ -88,6 +90,33 @@ def evaluation_year(value) -> int:
 
 def flag_parameter(value) -> bool:
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def page_parameter(value, field="page") -> int:
+    """?page=N, 0-based as FAB's API (blank: 0), at most the guard's MAX_PAGE."""
+    if value in (None, ""):
+        return 0
+    try:
+        page = int(str(value).strip())
+    except ValueError:
+        raise BadParameter(field, _("页码应为整数")) from None
+    if not 0 <= page <= MAX_PAGE:
+        raise BadParameter(field, _("页码须在 0 到 %(max)s 之间", max=MAX_PAGE))
+    return page
+
+
+def page_size_parameter(value) -> int:
+    """?page_size=M (blank: grading.ABC_PAGE_SIZE), at most grading.ABC_MAX_PAGE_SIZE."""
+    if value in (None, ""):
+        return grading.ABC_PAGE_SIZE
+    try:
+        size = int(str(value).strip())
+    except ValueError:
+        raise BadParameter("page_size", _("每页行数须为整数")) from None
+    if not 1 <= size <= grading.ABC_MAX_PAGE_SIZE:
+        raise BadParameter("page_size", _("每页行数须在 1 到 %(max)s 之间",
+                                          max=grading.ABC_MAX_PAGE_SIZE))
+    return size
 
 
 def days_parameter(value) -> int:
@@ -327,22 +356,31 @@ class CustomerAbcMixin:
     """Adds GET /api/v1/customer/abc to CustomerApi (DESIGN.md §8)."""
 
     @expose("/abc", methods=["GET"])
+    @checks_own_page_arguments
     @protect()
     @safe
     @permission_name("get")
     def abc(self):
-        """ABC analysis of a year: see app.grading.abc_analysis for the rules."""
+        """ABC analysis of a year, one page of it: see app.grading.abc_analysis for the
+        rules. `count`, `abc_counts` and `total_amount` are over every ranked customer
+        (with by_type=1: all types together), not the page."""
         try:
             year = year_parameter(request.args.get("year"))
+            page = page_parameter(request.args.get("page"))
+            page_size = page_size_parameter(request.args.get("page_size"))
         except BadParameter as e:
             return self.response_422(message={e.field: [e.message]})
         by_type = flag_parameter(request.args.get("by_type"))
         session = self.datamodel.session
         rule = active_rule(session)
-        rows = grading.abc_analysis(session, year, g.user, by_type, rule)
+        answer = grading.abc_analysis(session, year, g.user, by_type, rule, page=page,
+                                      page_size=page_size)
         return self.response(200, year=year, by_type=by_type,
                              abc_a=float(rule.abc_a) if rule else 0.75,
-                             abc_b=float(rule.abc_b) if rule else 0.95, result=rows)
+                             abc_b=float(rule.abc_b) if rule else 0.95,
+                             count=answer.count, page=page, page_size=page_size,
+                             abc_counts=answer.abc_counts, total_amount=answer.total_amount,
+                             result=answer.rows)
 
 
 def sales_years(session, user) -> list[int]:
@@ -409,40 +447,51 @@ ABC_CHART = Chart("abc", _l("ABC 帕累托分析"), kind="pareto", query=abc_par
 
 
 class AbcAnalysisView(BaseView):
-    """ABC 分析: a year picker, the table and the Pareto chart (the customer register's
-    declared `abc` chart, drawn with the vendored ECharts)."""
+    """ABC 分析: a year picker, one page of the table (FAB's page links, ?page_<endpoint>=N),
+    the class counts and total of the whole ranking, and the Pareto chart (the customer
+    register's declared `abc` chart, drawn with the vendored ECharts)."""
 
     route_base = "/grading/abc"
     default_view = "list"
     class_permission_name = "AbcAnalysis"
     role_access = PAGE_ACCESS
+    page_size = 50
 
-    def _rows(self):
-        session = self.appbuilder.session
-        years = sales_years(session, g.user)
+    def _year_and_type(self) -> tuple[int, bool]:
         # The current year by default, not the newest year with a sale: one stray row dated
         # far ahead would otherwise open the page on it for everyone.
-        year = year_parameter(request.args.get("year"))
-        by_type = flag_parameter(request.args.get("by_type"))
-        rule = active_rule(session)
-        return year, by_type, years, rule, grading.abc_analysis(session, year, g.user, by_type,
-                                                                rule)
+        return (year_parameter(request.args.get("year")),
+                flag_parameter(request.args.get("by_type")))
+
+    @property
+    def page_arg(self) -> str:
+        return f"page_{self.endpoint}"  # the name FAB's render_pagination links with
 
     @expose("/")
+    @checks_own_page_arguments
     @has_access
     def list(self):
         try:
-            year, by_type, years, rule, rows = self._rows()
+            year, by_type = self._year_and_type()
         except BadParameter as e:
             flash(e.message, "danger")
             return redirect(url_for(f"{self.endpoint}.list"))
-        if year not in years:
-            years = sorted({*years, year}, reverse=True)
-        counts = {k: sum(1 for r in rows if r["abc_class"] == k) for k in "ABC"}
+        try:
+            page = page_parameter(request.args.get(self.page_arg), self.page_arg)
+        except BadParameter as e:
+            flash(e.message, "danger")
+            return redirect(url_for(f"{self.endpoint}.list", year=year,
+                                    by_type=1 if by_type else None))
+        session = self.appbuilder.session
+        rule = active_rule(session)
+        answer = grading.abc_analysis(session, year, g.user, by_type, rule, page=page,
+                                      page_size=self.page_size)
+        years = sorted({*sales_years(session, g.user), year}, reverse=True)
         return self.render_template(
             "grading/abc.html", title=_("ABC 分析"), year=year, years=years, by_type=by_type,
-            rows=rows, rule=rule, counts=counts, types=CUSTOMER_TYPES,
-            chart=None if by_type or not rows else {
+            answer=answer, rows=answer.rows, rule=rule, types=CUSTOMER_TYPES,
+            modelview_name=self.endpoint,
+            chart=None if by_type or not answer.count else {
                 "id": "customer-abc", "wide": True, "title": _("帕累托图"),
                 "src": url_for("ChartApi.chart", resource="customer", name="abc",
                                to=f"{year}-12")},
@@ -451,26 +500,33 @@ class AbcAnalysisView(BaseView):
     @expose("/export.xlsx")
     @has_access
     def export_xlsx(self):
-        from app.excel import XLSX_MIMETYPE, XlsxColumn, write_list
+        """Every row of the ranking, streamed from the database into the workbook."""
         try:
-            year, by_type, _years, _rule, rows = self._rows()
+            year, by_type = self._year_and_type()
         except BadParameter:
             abort(404)
-        columns = [XlsxColumn("rank", _("名次"), "int"), XlsxColumn("name", _("客户名称")),
-                   *([XlsxColumn("customer_type", _("客户类型"), "enum",
-                                 {k: str(v) for k, v in CUSTOMER_TYPES.items()})]
-                     if by_type else []),
-                   XlsxColumn("amount", _("销售额（元）"), "money"),
-                   XlsxColumn("share", _("占比"), "percent"),
-                   XlsxColumn("cumulative_share", _("累计占比"), "percent"),
-                   XlsxColumn("abc_class", _("ABC 类别"))]
-        data = [{**r, "amount": float(r["amount"])} for r in rows]
-        buffer = io.BytesIO()
-        write_list(buffer, _("%(year)s 年度 ABC 分析", year=year), columns, data)
-        filename = export_filename(_("ABC 分析"), today_cn())
-        buffer.seek(0)
-        return send_file(buffer, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=filename)
+        session = self.appbuilder.session
+        rows = (dict(r, amount=Decimal(r["amount"])) for r in grading.stream_abc_rows(
+            session, year, g.user, by_type, active_rule(session), yield_per=YIELD_PER))
+        fh = tempfile.TemporaryFile()
+        written = write_list(fh, _("%(year)s 年度 ABC 分析", year=year), abc_columns(by_type),
+                             rows)
+        audit.record(session, "export", "customer", detail=export_detail(written))
+        session.commit()
+        fh.seek(0)
+        return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                         download_name=export_filename(_("ABC 分析"), today_cn()))
+
+
+def abc_columns(by_type: bool) -> list[XlsxColumn]:
+    """The export's columns (keys of `grading.abc_row`)."""
+    types = [XlsxColumn("customer_type", _("客户类型"), "enum",
+                        {k: str(v) for k, v in CUSTOMER_TYPES.items()})] if by_type else []
+    return [XlsxColumn("rank", _("名次"), "int"), XlsxColumn("name", _("客户名称")), *types,
+            XlsxColumn("amount", _("销售额（元）"), "money"),
+            XlsxColumn("share", _("占比"), "percent"),
+            XlsxColumn("cumulative_share", _("累计占比"), "percent"),
+            XlsxColumn("abc_class", _("ABC 类别"))]
 
 
 # --- 等级复评到期 ------------------------------------------------------------------------
