@@ -179,7 +179,6 @@ class ImprovementMeasureApi(RegisterApi):
                                    "verified_by.id", "verified_by.username", "verified_on",
                                    "status", *AUDIT_API]
     add_columns = edit_columns = ImprovementMeasureView.add_columns
-    order_columns = ["due_date", "id", "status"]
     search_columns = ["source_type", "complaint", "survey", "status", "due_date"]
 
 
@@ -196,8 +195,6 @@ COMPLAINT_FIELDSETS = [
                                   "followup_result", "satisfied"]}),
     (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
 ]
-COMPLAINT_ORDER = ["code", "received_at", "category", "is_collective", "parties_count", "status",
-                   "due_at", "due_step"]
 COMPLAINT_FORM = ["customer", "received_at", "channel", "complainant", "contact_info",
                   "parties_count", "category", "in_scope", "customer_due_at", "description",
                   "handler"]
@@ -273,7 +270,6 @@ class ComplaintView(_ComplaintActions, RegisterView):
     list_title, show_title = _l("客户投诉登记表"), _l("查看客户投诉")
     add_title, edit_title = _l("登记客户投诉"), _l("编辑客户投诉")
     list_columns = COMPLAINT_LIST
-    order_columns = COMPLAINT_ORDER
     show_fieldsets = COMPLAINT_FIELDSETS
     add_columns = edit_columns = COMPLAINT_FORM
     add_form_extra_fields = {"received_at": _received_at_field(),
@@ -331,7 +327,6 @@ class MyOverdueComplaintView(_ComplaintActions, RegisterView):
     list_title, show_title = _l("我的超期投诉"), _l("查看客户投诉")
     add_title, edit_title = _l("登记客户投诉"), _l("编辑客户投诉")
     list_columns = COMPLAINT_LIST
-    order_columns = COMPLAINT_ORDER
     show_fieldsets = COMPLAINT_FIELDSETS
     add_columns = edit_columns = COMPLAINT_FORM
     search_columns = COMPLAINT_SEARCH
@@ -396,7 +391,6 @@ class ComplaintApi(ComplaintFormMixin, RegisterApi):
         "status", "overdue", "overdue_handling", "overdue_escalation", "overdue_followup",
         *AUDIT_API]
     add_columns = edit_columns = COMPLAINT_FORM
-    order_columns = ["is_collective", "received_at", "due_at", "code", "id"]
     search_columns = ["customer", "category", "channel", "status", "received_at",
                       "is_collective", "due_step", "code", "owner"]
     search_filters = {"status": [OverdueFilter, MyOverdueFilter]}
@@ -452,7 +446,6 @@ class WorkdayOverrideApi(RegisterApi):
     list_columns = show_columns = ["id", "date", "is_workday", "note", "owner.username",
                                    "created_on", "changed_on", "version"]
     add_columns = edit_columns = ["date", "is_workday", "note"]
-    order_columns = ["date", "id"]
     search_columns = ["date", "is_workday"]
     base_order = ("date", "desc")
 
