@@ -513,8 +513,10 @@ def open_measure_for(complaint, user) -> "ImprovementMeasure":
     return measure
 
 
-list_indexes(Complaint, ("code", "received_at", "category", "is_collective", "status", "due_at"),
-             filters=("channel", "due_step"))
+# Collective complaints first, then the newest (DESIGN.md §4): is_collective's ties by
+# received_at.
+list_indexes(Complaint, ("code", "received_at", "category", ("is_collective", "received_at"),
+                         "status", "due_at"), filters=("channel", "due_step"))
 list_indexes(ImprovementMeasure, ("due_date", "status", "verified_on"), filters=("source_type",))
 
 

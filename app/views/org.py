@@ -30,3 +30,4 @@ class DepartmentApi(RegisterApi):
     list_columns = show_columns = ["id", "name", "parent.id", "parent.name", "owner.username",
                                    "created_on", "changed_on", "version"]
     add_columns = edit_columns = ["name", "parent"]
+    search_columns = ["name", "parent"]
