@@ -6,7 +6,7 @@ found (404), never "forbidden".
 """
 from flask import abort, g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import false, func, literal, select, true
+from sqlalchemy import asc, desc, false, func, literal, select, true
 
 from app.search import SearchFilterConverter, SearchFilters
 
@@ -146,6 +146,21 @@ class ScopedInterface(SQLAInterface):
             return self.query_count(self.session.query(self.obj), filters), []
         return super().query(filters, order_column, order_direction, page, page_size,
                              select_columns, outer_default_load)
+
+    def apply_order_by(self, query, order_column, order_direction, aliases_mapping=None,
+                       bypass_many_to_many=False, add_pk=False):
+        """A sort column with declared ties (list_indexes) orders them, in its direction,
+        before the primary key: the order its indexes hold."""
+        ties = getattr(self.obj, "sort_ties", {}).get(order_column)
+        if not ties:
+            return super().apply_order_by(query, order_column, order_direction,
+                                          aliases_mapping=aliases_mapping,
+                                          bypass_many_to_many=bypass_many_to_many,
+                                          add_pk=add_pk)
+        direction = asc if order_direction == "asc" else desc
+        table = self.obj.__table__
+        names = [order_column, *ties, *(["id"] if add_pk else [])]
+        return query.order_by(*(direction(table.c[name]) for name in names))
 
     def apply_filters(self, query, filters):
         query = super().apply_filters(query, filters)

@@ -1,4 +1,6 @@
 """Registers, one module per family. Importing this package maps every model."""
+from flask_appbuilder import Model
+
 from app import (  # noqa: F401  (AuditLog, LoginFailure, ExportJob, CodeSequence, TransitionLog)
     audit,
     export,
@@ -16,3 +18,6 @@ from app.models import (  # noqa: F401
     satisfaction,
     visits,
 )
+from app.models.base import index_foreign_keys
+
+index_foreign_keys(Model.metadata)

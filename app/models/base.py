@@ -1,6 +1,16 @@
 """RegisterMixin: the columns every register row carries (DESIGN.md §2)."""
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, delete, event
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+    delete,
+    event,
+)
 from sqlalchemy.orm import declared_attr, relationship
 
 from app.sequences import next_code
@@ -25,7 +35,8 @@ class RegisterMixin:
     enums: dict = {}  # column → {stored value: Chinese label}
     owner_from: str | None = None  # a relation whose owner/department new rows inherit
     field_labels: dict = {}  # column → Chinese label, for messages and exports
-    sortable: tuple = ()  # columns lists may sort by, each served by indexes (sort_indexes)
+    sortable: tuple = ()  # columns lists may sort by, each served by indexes (list_indexes)
+    sort_ties: dict = {}  # sortable column → columns that order its ties before id
     search_index: tuple = ()  # text columns whose "contains" search an index serves
 
     id = Column(Integer, primary_key=True)
@@ -71,16 +82,44 @@ def _forget_history(_mapper, connection, target):
             TransitionLog.register == target.__tablename__, TransitionLog.row_id == target.id))
 
 
-def sort_indexes(model, *columns: str) -> None:
+def list_indexes(model, sortable: tuple, filters: tuple[str, ...] = ()) -> None:
     """Declare the columns a register's lists may sort by, with the indexes that serve each
-    sort as seen by every scope: all rows (column, id), a Clerk's (owner_id, column, id)
-    and a Supervisor's (department_id, column, id). FAB adds id as the tie-breaker of every
-    sort, so with these a page is an index range scan, never a sort of the scoped set."""
+    sort as seen by every scope: all rows (column, id), and on owned registers a Clerk's
+    (owner_id, column, id) and a Supervisor's (department_id, column, id). FAB adds id as
+    the tie-breaker of every sort, so with these a page is an index range scan, never a sort
+    of the scoped set. A sortable entry may be a tuple (column, *ties): its ties are ordered
+    by those columns before id (ScopedInterface), and its indexes hold them too.
+    `filters` are the non-text columns the lists filter on but do not sort by: each gets
+    (column, id) unless an index already leads with it."""
     table = model.__table__
-    for name in columns:
-        column = table.c[name]
-        if not column.unique:  # a unique column's own index already serves its sort
-            Index(f"ix_{table.name}_sort_{name}", column, table.c.id)
-        Index(f"ix_{table.name}_owner_{name}", table.c.owner_id, column, table.c.id)
-        Index(f"ix_{table.name}_dept_{name}", table.c.department_id, column, table.c.id)
-    model.sortable = columns
+    keys = [(entry,) if isinstance(entry, str) else tuple(entry) for entry in sortable]
+    for name, *ties in keys:
+        key = [table.c[c] for c in (name, *ties)] + [table.c.id]
+        if ties or not table.c[name].unique:  # a unique column's own index serves it
+            Index(f"ix_{table.name}_sort_{name}", *key)
+        if model.row_scope == OWNED:
+            Index(f"ix_{table.name}_owner_{name}", table.c.owner_id, *key)
+            Index(f"ix_{table.name}_dept_{name}", table.c.department_id, *key)
+    for name in filters:
+        if not leads_an_index(table.c[name]):
+            Index(f"ix_{table.name}_filter_{name}", table.c[name], table.c.id)
+    model.sortable = tuple(name for name, *_ties in keys)
+    model.sort_ties = {name: tuple(ties) for name, *ties in keys if ties}
+
+
+def leads_an_index(column) -> bool:
+    """Whether an index, a unique constraint or the primary key starts with `column`."""
+    table = column.table
+    leading = [list(ix.columns)[:1] for ix in table.indexes]
+    leading += [list(c.columns)[:1] for c in table.constraints
+                if isinstance(c, (UniqueConstraint, PrimaryKeyConstraint))]
+    return any(first and first[0] is column for first in leading)
+
+
+def index_foreign_keys(metadata) -> None:
+    """Every foreign key column leads an index (joins, the related lists, and the check
+    before a referenced row is deleted). Run once after every model is mapped."""
+    for table in metadata.tables.values():
+        for fk in table.foreign_keys:
+            if not leads_an_index(fk.parent):
+                Index(f"ix_{table.name}_{fk.parent.name}", fk.parent)

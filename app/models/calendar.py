@@ -13,7 +13,7 @@ from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Column, Date, String, event, select
 
-from app.models.base import COMMON_LABELS, SHARED, RegisterMixin
+from app.models.base import COMMON_LABELS, SHARED, RegisterMixin, list_indexes
 from app.timeutil import today_cn
 from app.workdays import WorkCalendar, year_is_covered
 
@@ -39,6 +39,9 @@ class WorkdayOverride(RegisterMixin, Model):
             return ""
         kind = _l("工作日") if self.is_workday else _l("休息日")
         return f"{self.date.isoformat()} {kind}"
+
+
+list_indexes(WorkdayOverride, ("date",), filters=("is_workday",))
 
 
 def load_overrides(session) -> dict[date, bool]:

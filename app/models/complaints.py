@@ -36,7 +36,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import relationship, validates
 
 from app.errors import RowRejected
-from app.models.base import COMMON_LABELS, RegisterMixin
+from app.models.base import COMMON_LABELS, RegisterMixin, list_indexes
 from app.models.calendar import work_calendar
 from app.models.customers import Customer
 from app.scope import scope_clause
@@ -117,6 +117,7 @@ class Complaint(RegisterMixin, Model):
     __table_args__ = (CheckConstraint("parties_count >= 1", name="ck_complaint_parties"),)
     label = _l("客户投诉登记表")
     code_prefix = "TS"
+    search_index = ("code", "handler")
     owner_from = "customer"
     workflow = COMPLAINT_FLOW
     enums = {"category": CATEGORIES, "channel": CHANNELS, "due_step": DUE_STEPS,
@@ -510,6 +511,13 @@ def open_measure_for(complaint, user) -> "ImprovementMeasure":
                                  problem=problem[:2000], status=MEASURE_FLOW.initial)
     measure.owner_id, measure.department_id = complaint.owner_id, complaint.department_id
     return measure
+
+
+# Collective complaints first, then the newest (DESIGN.md §4): is_collective's ties by
+# received_at.
+list_indexes(Complaint, ("code", "received_at", "category", ("is_collective", "received_at"),
+                         "status", "due_at"), filters=("channel", "due_step"))
+list_indexes(ImprovementMeasure, ("due_date", "status", "verified_on"), filters=("source_type",))
 
 
 __all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_FLOW", "DUE_STEPS", "Complaint",

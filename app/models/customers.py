@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from app.errors import RowRejected
-from app.models.base import COMMON_LABELS, RegisterMixin, sort_indexes
+from app.models.base import COMMON_LABELS, RegisterMixin, list_indexes
 from app.timeutil import today_cn
 from app.workflow import Workflow, reject, send_back, step
 
@@ -118,6 +118,7 @@ class CustomerChildMixin(RegisterMixin):
 class Contact(CustomerChildMixin, Model):
     __tablename__ = "contact"
     label = _l("联系人")
+    search_index = ("name", "phone")
     field_labels = {
         **COMMON_LABELS,
         "customer": _l("客户"), "name": _l("姓名"), "title": _l("职务"), "phone": _l("电话"),
@@ -294,7 +295,11 @@ class ArchiveLoan(CustomerChildMixin, Model):
         return None
 
 
-sort_indexes(Customer, "code", "name", "customer_type", "cooperation", "grade")
-sort_indexes(Transaction, "date", "amount")
+list_indexes(Customer, ("code", "name", "customer_type", "cooperation", "grade"),
+             filters=("is_key", "grade_provisional", "status"))
+list_indexes(Transaction, ("date", "amount"), filters=("collected", "due_date"))
+list_indexes(Contact, ("name",), filters=("is_decision_maker",))
+list_indexes(DevelopmentPlan, ("start_date", "end_date", "budget", "status"))
+list_indexes(ArchiveLoan, ("borrowed_on", "due_on", "returned_on", "status"))
 Index("ix_transaction_date_customer_amount", Transaction.date, Transaction.customer_id,
       Transaction.amount)  # ABC: the year's sales per customer from the index alone

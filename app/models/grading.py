@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import object_session, relationship
 
 from app.errors import RowRejected
-from app.models.base import COMMON_LABELS, SHARED, RegisterMixin
+from app.models.base import COMMON_LABELS, SHARED, RegisterMixin, list_indexes
 from app.models.customers import GRADES, Customer, Transaction
 from app.timeutil import today_cn
 from app.workflow import StepNeedsInput, Workflow, send_back, step
@@ -456,3 +456,8 @@ def duplicate_problem(session, obj) -> RowRejected | None:
             return RowRejected(_l("客户“%(customer)s”%(year)s 年度的评定表已存在",
                                   customer=customer, year=obj.year), "year")
     return None
+
+
+list_indexes(GradingRule, ("name", "created_on"), filters=("active",))
+list_indexes(GradeEvaluation, ("year", "total_score", "final_grade", "status"),
+             filters=("proposed_grade", "provisional"))

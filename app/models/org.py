@@ -7,7 +7,7 @@ from sqlalchemy import Column, ForeignKey, Integer, String, select
 from sqlalchemy.orm import object_session, relationship
 
 from app.errors import RowRejected
-from app.models.base import SHARED, RegisterMixin
+from app.models.base import SHARED, RegisterMixin, list_indexes
 
 
 class Department(RegisterMixin, Model):
@@ -32,6 +32,9 @@ class Department(RegisterMixin, Model):
             seen.add(current.id)
             current = current.parent
         return None
+
+
+list_indexes(Department, ("name",))
 
 
 class ConsoleUser(User):

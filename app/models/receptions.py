@@ -31,7 +31,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import relationship, validates
 
 from app.errors import RowRejected
-from app.models.base import COMMON_LABELS, RegisterMixin
+from app.models.base import COMMON_LABELS, RegisterMixin, list_indexes
 from app.models.customers import Customer
 from app.scope import scope_clause
 from app.timeutil import CHINA
@@ -394,6 +394,10 @@ def reception_costs(session, year: int, user=None) -> tuple[list[dict], dict]:
              "estimated": sum((r["estimated"] for r in rows), ZERO),
              "actual": sum((r["actual"] for r in rows), ZERO)}
     return rows, total
+
+
+list_indexes(Reception, ("arrival", "departure", "estimated_cost", "actual_cost", "status"))
+list_indexes(ReceptionExpense, ("category", "amount"))
 
 
 __all__ = ["EXPENSE_CATEGORIES", "RECEPTION_FLOW", "Reception", "ReceptionExpense",

@@ -36,7 +36,7 @@ from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import relationship, validates
 
 from app.errors import RowRejected
-from app.models.base import COMMON_LABELS, RegisterMixin
+from app.models.base import COMMON_LABELS, RegisterMixin, list_indexes
 from app.models.customers import Customer
 from app.scope import scope_clause
 from app.timeutil import CHINA, now_cn, today_cn
@@ -380,6 +380,7 @@ class ServiceRequest(RegisterMixin, Model):
     __tablename__ = "service_request"
     label = _l("客户需求受理")
     code_prefix = "XQ"
+    search_index = ("code",)
     owner_from = "customer"
     workflow = REQUEST_FLOW
     enums = {"channel": REQUEST_CHANNELS, "urgency": URGENCIES, "status": REQUEST_FLOW.states}
@@ -510,6 +511,13 @@ def overdue_requests(session, user=None, owner_id: int | None = None, limit=None
     if limit:
         query = query.limit(limit)
     return session.scalars(query).all()
+
+
+list_indexes(SatisfactionSurvey, ("title", "period_start", "period_end", "status", "reported_on"),
+             filters=("method",))
+list_indexes(SurveyResponse, ("answered_on",), filters=("valid",))
+list_indexes(ServiceRequest, ("code", "received_at", "urgency", "respond_due_at", "responded_at",
+                              "status"), filters=("channel",))
 
 
 __all__ = ["DIMENSIONS", "LEVELS", "METHODS", "REQUEST_CHANNELS", "REQUEST_FLOW",

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, column_property, joinedload, relationship
 
 from app.errors import RowRejected
-from app.models.base import COMMON_LABELS, RegisterMixin
+from app.models.base import COMMON_LABELS, RegisterMixin, list_indexes
 from app.models.customers import Contact, Customer
 from app.models.org import ConsoleUser
 from app.scope import scope_clause
@@ -342,6 +342,10 @@ class VisitRecord(RegisterMixin, Model):
 VisitPlanItem.done = column_property(
     exists().where(VisitRecord.visit_plan_item_id == VisitPlanItem.id,
                    VisitRecord.status.in_(DONE_STATES)))
+
+list_indexes(VisitPlan, ("month", "status"))
+list_indexes(VisitPlanItem, ("seq", "deadline"))
+list_indexes(VisitRecord, ("visit_date", "visit_type", "status"), filters=("late",))
 
 
 # --- 联系频率规则 (policy 05 三.1–2; DESIGN.md §4) ----------------------------------------

@@ -247,8 +247,10 @@ class _RegisterDeclarations:
             access = {role: tuple(dict.fromkeys(API_PERMISSIONS.get(p, p) for p in perms))
                       for role, perms in access.items()}
         cls.role_access = access
-        if model.sortable and "order_columns" not in cls.__dict__:
-            cls.order_columns = list(model.sortable)  # only sorts an index serves
+        # Only sorts an index serves (app.models.base.list_indexes); newest first by the
+        # primary key too. A view may offer a subset of the model's sortable columns.
+        order = cls.__dict__.get("order_columns") or model.sortable
+        cls.order_columns = list(dict.fromkeys([*order, "id"]))
         if cls.__dict__.get("class_permission_name") is None:
             cls.class_permission_name = model.__name__ + ("Api" if api else "")
 
@@ -322,8 +324,6 @@ class RegisterView(_RegisterDeclarations, ModelView):
         if self.edit_columns and "expected_version" not in self.edit_columns:
             self.edit_columns = [*self.edit_columns, "expected_version"]
         super().__init__(**kwargs)
-        if "id" not in self.order_columns:  # newest first: the primary key serves it
-            self.order_columns = [*self.order_columns, "id"]
 
     def create_blueprint(self, appbuilder, endpoint=None, static_folder=None):
         blueprint = super().create_blueprint(appbuilder, endpoint=endpoint,

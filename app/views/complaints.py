@@ -12,7 +12,6 @@ from flask_appbuilder.security.decorators import has_access, permission_name, pr
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
-from sqlalchemy import asc, desc
 from wtforms import DateTimeField
 from wtforms.validators import Optional
 
@@ -60,20 +59,6 @@ def _warn_calendar(appbuilder) -> None:
 def _overdue_marks(marks) -> Markup:
     return Markup(" ").join(Markup('<span class="label label-danger overdue">%s</span>')
                             % escape(m) for m in (marks or []))
-
-
-class ComplaintInterface(ScopedInterface):
-    """Scoped, and complaints sort with received_at desc, id desc as tie-breakers, so the
-    default order is is_collective desc, received_at desc (collective complaints first)."""
-
-    def apply_order_by(self, query, order_column, order_direction, *args, **kwargs):
-        if self.obj is not Complaint or order_column not in Complaint.__table__.columns:
-            return super().apply_order_by(query, order_column, order_direction, *args, **kwargs)
-        column = Complaint.__table__.columns[order_column]
-        direction = asc if order_direction == "asc" else desc
-        tie_breakers = [desc(c) for c in (Complaint.__table__.c.received_at,
-                                          Complaint.__table__.c.id) if c is not column]
-        return query.order_by(direction(column), *tie_breakers)
 
 
 class OverdueFilter(BaseFilter):
@@ -179,7 +164,6 @@ class ImprovementMeasureApi(RegisterApi):
                                    "verified_by.id", "verified_by.username", "verified_on",
                                    "status", *AUDIT_API]
     add_columns = edit_columns = ImprovementMeasureView.add_columns
-    order_columns = ["due_date", "id", "status"]
     search_columns = ["source_type", "complaint", "survey", "status", "due_date"]
 
 
@@ -196,8 +180,6 @@ COMPLAINT_FIELDSETS = [
                                   "followup_result", "satisfied"]}),
     (_l("记录信息"), {"fields": AUDIT, "expanded": False}),
 ]
-COMPLAINT_ORDER = ["code", "received_at", "category", "is_collective", "parties_count", "status",
-                   "due_at", "due_step"]
 COMPLAINT_FORM = ["customer", "received_at", "channel", "complainant", "contact_info",
                   "parties_count", "category", "in_scope", "customer_due_at", "description",
                   "handler"]
@@ -267,13 +249,12 @@ class _ComplaintActions:
 
 
 class ComplaintView(_ComplaintActions, RegisterView):
-    datamodel = ComplaintInterface(Complaint)
+    datamodel = ScopedInterface(Complaint)
     role_access = COMPLAINT_ACCESS
     show_template = "complaint/show.html"
     list_title, show_title = _l("客户投诉登记表"), _l("查看客户投诉")
     add_title, edit_title = _l("登记客户投诉"), _l("编辑客户投诉")
     list_columns = COMPLAINT_LIST
-    order_columns = COMPLAINT_ORDER
     show_fieldsets = COMPLAINT_FIELDSETS
     add_columns = edit_columns = COMPLAINT_FORM
     add_form_extra_fields = {"received_at": _received_at_field(),
@@ -326,12 +307,11 @@ def _overdue_title(session, title) -> str:
 class MyOverdueComplaintView(_ComplaintActions, RegisterView):
     """我的超期投诉: the complaints I own with a deadline passed. Rows open in ComplaintView."""
 
-    datamodel = ComplaintInterface(Complaint)
+    datamodel = ScopedInterface(Complaint)
     role_access = COMPLAINT_ACCESS
     list_title, show_title = _l("我的超期投诉"), _l("查看客户投诉")
     add_title, edit_title = _l("登记客户投诉"), _l("编辑客户投诉")
     list_columns = COMPLAINT_LIST
-    order_columns = COMPLAINT_ORDER
     show_fieldsets = COMPLAINT_FIELDSETS
     add_columns = edit_columns = COMPLAINT_FORM
     search_columns = COMPLAINT_SEARCH
@@ -385,7 +365,7 @@ class ComplaintStatsView(BaseView):
 
 class ComplaintApi(ComplaintFormMixin, RegisterApi):
     resource_name = "complaint"
-    datamodel = ComplaintInterface(Complaint)
+    datamodel = ScopedInterface(Complaint)
     role_access = COMPLAINT_ACCESS
     list_columns = show_columns = [
         "id", "code", "customer.id", "customer.name", "received_at", "channel", "complainant",
@@ -396,7 +376,6 @@ class ComplaintApi(ComplaintFormMixin, RegisterApi):
         "status", "overdue", "overdue_handling", "overdue_escalation", "overdue_followup",
         *AUDIT_API]
     add_columns = edit_columns = COMPLAINT_FORM
-    order_columns = ["is_collective", "received_at", "due_at", "code", "id"]
     search_columns = ["customer", "category", "channel", "status", "received_at",
                       "is_collective", "due_step", "code", "owner"]
     search_filters = {"status": [OverdueFilter, MyOverdueFilter]}
@@ -452,7 +431,6 @@ class WorkdayOverrideApi(RegisterApi):
     list_columns = show_columns = ["id", "date", "is_workday", "note", "owner.username",
                                    "created_on", "changed_on", "version"]
     add_columns = edit_columns = ["date", "is_workday", "note"]
-    order_columns = ["date", "id"]
     search_columns = ["date", "is_workday"]
     base_order = ("date", "desc")
 

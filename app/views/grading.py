@@ -187,7 +187,6 @@ class GradingRuleApi(_RuleChecks, RegisterApi):
     list_columns = show_columns = ["id", *RULE_COLUMNS, "owner.username", "created_on",
                                    "changed_on", "version"]
     add_columns = edit_columns = RULE_COLUMNS
-    order_columns = ["name", "created_on", "id"]
     search_columns = ["name", "active"]
 
 
@@ -282,7 +281,6 @@ class GradeEvaluationApi(GradeEvaluationFormMixin, _EvaluationChecks, RegisterAp
         "status", "rule.id", "rule.name", "weights_used", *AUDIT_API]
     show_columns = [*list_columns, "rule_snapshot"]  # the weights and thresholds used
     add_columns = edit_columns = EVALUATION_FORM
-    order_columns = ["year", "total_score", "id"]
     search_columns = ["customer", "year", "status", "proposed_grade", "final_grade"]
 
     def _bad(self, e: BadParameter):

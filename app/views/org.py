@@ -21,7 +21,6 @@ class DepartmentView(RegisterView):
     show_columns = ["name", "parent", "owner", "created_on", "changed_on"]
     add_columns = edit_columns = ["name", "parent"]
     search_columns = ["name", "parent"]
-    order_columns = ["name"]
     base_order = ("name", "asc")
 
 
@@ -31,4 +30,4 @@ class DepartmentApi(RegisterApi):
     list_columns = show_columns = ["id", "name", "parent.id", "parent.name", "owner.username",
                                    "created_on", "changed_on", "version"]
     add_columns = edit_columns = ["name", "parent"]
-    order_columns = ["name", "id"]
+    search_columns = ["name", "parent"]

@@ -118,7 +118,6 @@ class ReceptionExpenseApi(RegisterApi):
                                    "remarks", *AUDIT_API]
     add_columns = ["reception", "category", "amount", "invoice_no", "remarks"]
     edit_columns = ["category", "amount", "invoice_no", "remarks"]
-    order_columns = ["id", "amount", "category"]
     search_columns = ["reception", "category", "invoice_no"]
 
     def pre_delete(self, item):
@@ -180,7 +179,6 @@ class ReceptionView(RegisterView):
     edit_form_extra_fields = _when_fields()
     search_columns = ["customer", "notice_from", "arrival", "status", "estimated_cost",
                       "actual_cost", "owner", "department"]
-    order_columns = ["arrival", "departure", "estimated_cost", "actual_cost", "status"]
     description_columns = RECEPTION_DESCRIPTIONS
     formatters_columns = {"meal_estimate": _money, "lodging_estimate": _money,
                           "estimated_cost": _estimate, "actual_cost": _money}
@@ -240,7 +238,6 @@ class ReceptionApi(ReceptionFormMixin, RegisterApi):
         "verified_by.username", "settled_at", "settled_by.id", "settled_by.username",
         *AUDIT_API]
     add_columns = edit_columns = RECEPTION_FORM
-    order_columns = ["arrival", "departure", "estimated_cost", "actual_cost", "status", "id"]
     search_columns = ["customer", "status", "arrival", "notice_from", "estimated_cost"]
     base_order = ("arrival", "desc")
 

@@ -176,7 +176,6 @@ class SurveyResponseApi(RegisterApi):
                                    "purchase_behaviour", *DIMENSIONS, "average", "comments",
                                    "valid", *AUDIT_API]
     add_columns = edit_columns = RESPONSE_FORM
-    order_columns = ["answered_on", "id"]
     search_columns = ["survey", "customer", "answered_on", "valid"]
     base_order = ("answered_on", "desc")
 
@@ -362,7 +361,6 @@ class SatisfactionSurveyApi(RegisterApi):
                                    "report", "reported_on", "response_count", "valid_count",
                                    "return_rate", *AUDIT_API]
     add_columns = edit_columns = SatisfactionSurveyView.add_columns
-    order_columns = ["period_start", "reported_on", "id", "title"]
     search_columns = ["title", "method", "status", "period_start", "reported_on"]
     base_order = ("period_start", "desc")
 
@@ -434,8 +432,6 @@ class ServiceRequestView(RegisterView):
     add_title, edit_title = _l("受理客户需求"), _l("编辑客户需求")
     list_columns = ["code", "customer", "received_at", "urgency", "content", "respond_due_at",
                     "responded_at", "status", "overdue_mark", "owner"]
-    order_columns = ["code", "received_at", "urgency", "respond_due_at", "responded_at",
-                     "status"]
     show_fieldsets = [
         (_l("需求受理"), {"fields": ["code", "customer", "received_at", "channel", "urgency",
                                     "content", "status"]}),
@@ -475,7 +471,6 @@ class ServiceRequestApi(RegisterApi):
         "content", "respond_due_at", "responded_at", "response", "resolved_at", "resolution",
         "status", "overdue", "responded_late", *AUDIT_API]
     add_columns = edit_columns = REQUEST_FORM
-    order_columns = ["received_at", "respond_due_at", "code", "id"]
     search_columns = ["customer", "urgency", "channel", "status", "received_at", "code"]
     search_filters = {"status": [OverdueRequestFilter]}
     base_order = ("received_at", "desc")

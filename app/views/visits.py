@@ -195,7 +195,6 @@ class VisitPlanItemApi(_ItemChecks, RegisterApi):
         "address", "contact_info", "visitor.id", "visitor.username", "visitors", "purpose",
         "deadline", "remarks", "done", *AUDIT_API]
     add_columns = edit_columns = ITEM_FORM
-    order_columns = ["seq", "deadline", "id"]
     search_columns = ["visit_plan", "customer", "visitor", "deadline"]
     search_filters = {"deadline": [MyTasksFilter]}
     base_order = ("seq", "asc")
@@ -271,7 +270,6 @@ class VisitPlanApi(VisitPlanFormMixin, _PlanChecks, RegisterApi):
     role_access = PLAN_ACCESS
     list_columns = show_columns = ["id", "month", "title", "status", *AUDIT_API]
     add_columns = edit_columns = ["month", "title"]
-    order_columns = ["month", "id"]
     search_columns = ["month", "status", "department"]
     base_order = ("month", "desc")
 
@@ -342,7 +340,6 @@ class VisitRecordApi(_RecordChecks, RegisterApi):
         "promised_date", "gifts", "result", "unsolved", "proposed_solution", "late", "status",
         *AUDIT_API]
     add_columns = edit_columns = RECORD_FORM
-    order_columns = ["visit_date", "id"]
     search_columns = ["customer", "visit_date", "visit_type", "late", "status"]
     base_order = ("visit_date", "desc")
 
