@@ -1,15 +1,32 @@
 """A million rows: list pages, search, counts, export, ABC, complaint statistics and import,
 each as a ratio to its floor measured in the same run (these machines are shared and
-noisy; absolute times mean little). Writes the figures as JSON for bench/RESULTS.md.
+noisy; absolute times mean little). Writes the figures as JSON for bench/RESULTS.md
+(bench/million_report.py prints its tables).
 
     python bench/bench_million.py [--rows 1000000] [--floor 1000] [--repeat 7]
-        [--postgres postgresql://…/scratch_db]   # also on PostgreSQL (the database is wiped)
+        [--out bench/million.json] [--sqlite-only | --postgres-only]
+        [--postgres postgresql://…/scratch_db --postgres-floor postgresql://…/scratch_floor]
+    python bench/million_report.py bench/million.json
 
-Data: bulk Core inserts (no ORM) with realistic shapes: customers spread over 40 clerks in
-two departments with a Zipf-like skew, transactions over two years, complaints over two
-years in the four categories. The floor is the same page on a copy with --floor rows.
+Both PostgreSQL databases are wiped (a fresh public schema, then the migrations); the
+SQLite ones live in a temporary directory. `make bench` runs it through bench/run_all.py.
+
+Data: customers spread over 43 clerks in two departments with a Zipf-like skew;
+transactions over two years (log-normal amounts, profit, collections, credit terms);
+complaints over two years numbered as the code counter numbers them, with the deadlines
+the app computes and the timestamps their status implies; owner and department of each
+row are its customer's. Loaded with secondary indexes (and on PostgreSQL the foreign
+keys) dropped and made again after the load, COPY on PostgreSQL and multi-row INSERTs on
+SQLite; the seconds of each load phase go to stderr and into the JSON (load_phases).
+
+Lists: for the customer, complaint and transaction registers, web and API, admin and
+clerk1: page 1 for the default sort and each column the running app's view offers for
+sorting, the deepest reachable page for the default sort and one other column, and the
+"contains" searches the view offers (customer name and code, complaint code). The
+customer figures stay under "lists"; the others are under "register_lists".
 """
 import argparse
+import csv
 import http.cookiejar
 import io
 import json
@@ -23,6 +40,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -76,134 +94,356 @@ def filler(table, row):
     return row
 
 
-def bulk(session, table, rows, chunk=20000):
-    batch, extra = [], None
+class Phases:
+    """Seconds of each named phase of the load, logged to stderr as each ends."""
+
+    def __init__(self, label):
+        self.label, self.seconds = label, {}
+
+    @contextmanager
+    def __call__(self, name):
+        start = time.perf_counter()
+        yield
+        self.seconds[name] = self.seconds.get(name, 0) + time.perf_counter() - start
+        log(f"  [{self.label}] {name}: {self.seconds[name]:.1f} s")
+
+
+def chunks(rows, size):
+    batch = []
     for row in rows:
-        if extra is None:
-            extra = missing_values(table, row)
-        row.update(extra)
         batch.append(row)
-        if len(batch) >= chunk:
-            session.execute(insert(table), batch)
+        if len(batch) >= size:
+            yield batch
             batch = []
     if batch:
-        session.execute(insert(table), batch)
-    session.commit()
+        yield batch
+
+
+def insert_rows(conn, table, rows, chunk=20000):
+    """Multi-row INSERTs (SQLite)."""
+    if not conn.in_transaction():
+        conn.begin()
+    extra = None
+    for batch in chunks(rows, chunk):
+        if extra is None:
+            extra = missing_values(table, batch[0])
+        conn.execute(insert(table), [{**row, **extra} for row in batch])
+    conn.commit()
+
+
+def copy_rows(conn, table, rows, chunk=50000):
+    """COPY … FROM STDIN in CSV (PostgreSQL): one round trip per chunk, no SQL to parse.
+    None goes out as an unquoted empty field, which CSV COPY reads as NULL."""
+    if not conn.in_transaction():
+        conn.begin()  # so that conn.commit() below commits the COPYs
+    cursor = conn.connection.dbapi_connection.cursor()
+    extra = columns = None
+    for batch in chunks(rows, chunk):
+        if extra is None:
+            extra = missing_values(table, batch[0])
+            columns = [*batch[0], *extra]
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows([*row.values(), *extra.values()] for row in batch)
+        buffer.seek(0)
+        names = ", ".join(f'"{c}"' for c in columns)
+        cursor.copy_expert(f'COPY "{table.name}" ({names}) FROM STDIN WITH (FORMAT csv)',
+                           buffer)
+    conn.commit()
+
+
+def load_rows(conn, table, rows):
+    if conn.dialect.name == "postgresql":
+        copy_rows(conn, table, rows)
+    else:
+        insert_rows(conn, table, rows)
 
 
 BULK_TABLES = ("customer", "transaction", "complaint")
 
 
-def secondary_ddl(session) -> list[str]:
+def secondary_ddl(conn) -> list[str]:
     """CREATE statements of the secondary indexes and triggers of the bulk tables, which
     are dropped for the load and made again after it (sorted builds are far quicker than
     a million random inserts into twenty B-trees; the database ends up the same)."""
     names = ", ".join(f"'{t}'" for t in BULK_TABLES)
-    if session.get_bind().dialect.name == "sqlite":
-        return list(session.execute(text(
+    if conn.dialect.name == "sqlite":
+        return list(conn.execute(text(
             "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS "
             f"NOT NULL AND tbl_name IN ({names}) ORDER BY type")).scalars())
-    return list(session.execute(text(
+    return list(conn.execute(text(
         f"SELECT indexdef FROM pg_indexes WHERE tablename IN ({names}) AND indexname NOT IN "
         "(SELECT conname FROM pg_constraint)")).scalars())
 
 
-def drop_secondary(session, ddl):
+def drop_secondary(conn, ddl):
     for statement in ddl:
         words = statement.split()
         kind = words[1] if words[1] in ("INDEX", "TRIGGER") else words[2]  # CREATE UNIQUE INDEX
         name = words[words.index(kind) + 1]
         if name.upper() == "IF":  # CREATE … IF NOT EXISTS name
             name = words[words.index(kind) + 4]
-        session.execute(text(f"DROP {kind} IF EXISTS {name}"))
-    session.commit()
+        conn.execute(text(f"DROP {kind} IF EXISTS {name}"))
+    conn.commit()
+
+
+def foreign_keys(conn) -> list[tuple[str, str, str]]:
+    """(table, name, definition) of the bulk tables' foreign keys on PostgreSQL, whose
+    per-row checks are dropped for the load; adding them back checks all rows in one
+    join each."""
+    if conn.dialect.name != "postgresql":
+        return []
+    return [tuple(row) for row in conn.execute(text(
+        "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+        "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text IN "
+        "('customer', '\"transaction\"', 'complaint') ORDER BY conname"))]
+
+
+def drop_foreign_keys(conn, keys):
+    for table, name, _ in keys:
+        conn.execute(text(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"'))
+    conn.commit()
+
+
+def add_foreign_keys(conn, keys):
+    for table, name, definition in keys:
+        conn.execute(text(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'))
+    conn.commit()
+
+
+def tune_for_load(conn):
+    """Session settings only (the server's configuration stays as it is)."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("PRAGMA cache_size=-400000"))  # 400 MB for the load
+        return
+    conn.execute(text("SET synchronous_commit = off"))
+    conn.execute(text("SET maintenance_work_mem = '1GB'"))
+    conn.execute(text("SET max_parallel_maintenance_workers = 2"))
+    conn.commit()
+
+
+def rebuild_secondary(conn, ddl, phases):
+    """B-tree indexes, then the search indexes (pg_trgm GIN, or the FTS5 triggers and a
+    rebuild of the FTS table)."""
+    search = [s for s in ddl if "gin_trgm_ops" in s or "_fts" in s]
+    with phases("b-tree indexes"):
+        for statement in ddl:
+            if statement not in search:
+                conn.execute(text(statement))
+        conn.commit()
+    with phases("search indexes"):
+        for statement in search:
+            conn.execute(text(statement))
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("INSERT INTO customer_fts(customer_fts) VALUES ('rebuild')"))
+        conn.commit()
+
+
+def refresh_statistics(engine):
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.execute(text("ANALYZE"))
+            conn.commit()
+        return
+    # VACUUM too: it sets the visibility map after the load, as autovacuum would.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("SET maintenance_work_mem = '1GB'"))
+        conn.execute(text("VACUUM ANALYZE"))
+
+
+# --- the rows ---------------------------------------------------------------------------
+CUSTOMER_TYPES = ["important", "high_value", "group", "strategic"]
+COOPERATION = ["prospect", "active", "active", "active", "suspended", "lost"]
+PRODUCTS = ["精梳棉面料", "涤纶长丝", "真丝绸缎", "牛仔布", "亚麻混纺", "功能性面料",
+            "针织坯布", "印花布"]
+CHANNEL_WEIGHTS = {"phone": 50, "visit": 20, "letter": 5, "email": 10, "web": 10, "other": 5}
+CATEGORY_WEIGHTS = {"major": 5, "general": 60, "no_liability": 20, "assist": 15}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英"
+DESCRIPTIONS = ["面料色差与样品不符", "交货延期三天", "发票抬头开错", "包装破损导致受潮",
+                "克重不足合同要求", "送货人员服务态度差"]
+SPAN_DAYS = 700
+FIRST_DAY = date(2025, 1, 1)
 
 
 def company_name(rng, i):
     return "".join(rng.choice(SYLLABLES) for _ in range(3)) + rng.choice(SUFFIXES) + f"{i:07d}"
 
 
-def populate(app, customers, seed=18):
-    """Migrate, add the demo people and EXTRA_CLERKS clerks, then the bulk rows."""
-    from flask_migrate import downgrade, upgrade
+def person_name(rng):
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.randint(1, 2)))
 
+
+def customer_rows(rng, owners):
+    for i, o in enumerate(owners):
+        created = datetime(2020 + i % 7, 1, 1, 9) + timedelta(minutes=rng.randrange(330 * 1440))
+        yield {"code": f"KH{2020 + i % 7}-{i:07d}", "name": company_name(rng, i),
+               "customer_type": rng.choice(CUSTOMER_TYPES),
+               "cooperation": rng.choice(COOPERATION),
+               "grade": rng.choice(["A", "B", "C", "D", None]), "is_key": rng.random() < 0.1,
+               "status": "active", "owner_id": o[0], "department_id": o[1],
+               "grade_provisional": False, "version": 1, "created_on": created,
+               "changed_on": created}
+
+
+def money(value) -> Decimal:
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
+def transaction_rows(rng, customers, count):
+    """Sales over two years, amounts log-normal (many small orders, a few large ones),
+    most older sales collected, credit terms of 30 to 90 days on most."""
+    last_day = FIRST_DAY + timedelta(days=SPAN_DAYS)
+    for _ in range(count):
+        c = rng.choice(customers)
+        day = FIRST_DAY + timedelta(days=rng.randrange(SPAN_DAYS))
+        entered = datetime.combine(day, datetime.min.time()) + timedelta(hours=17)
+        amount = money(min(max(rng.lognormvariate(10, 1.2), 100), 5_000_000))
+        prepaid = rng.random() < 0.02
+        old = (last_day - day).days > 120
+        collected = amount if prepaid or (old and rng.random() < 0.85) else \
+            money(amount * Decimal(rng.choice([0, 0, 0.3, 0.5, 0.8])))
+        yield {"customer_id": c[0], "owner_id": c[1], "department_id": c[2], "date": day,
+               "product": rng.choice(PRODUCTS), "amount": amount,
+               "profit": money(amount * Decimal(rng.uniform(0.03, 0.25)))
+               if rng.random() < 0.9 else None,
+               "collected": collected, "is_prepayment": prepaid,
+               "due_date": day + timedelta(days=rng.choice([30, 60, 90]))
+               if rng.random() < 0.8 else None,
+               "notes": None, "version": 1, "created_on": entered, "changed_on": entered}
+
+
+def complaint_status(rng, age_days) -> str:
+    """Old complaints are mostly closed; the last fortnight's are still moving."""
+    if age_days < 14:
+        return rng.choice(["registered", "handling", "resolved", "followed_up", "returned"])
+    return rng.choices(["closed", "followed_up", "resolved", "handling", "returned"],
+                       weights=[80, 10, 5, 3, 2])[0]
+
+
+def complaint_row(rng, calendar, code, received, c, end):
+    """One complaint with its deadlines computed as the app computes them and the
+    timestamps its status implies."""
+    from app.models.complaints import complaint_deadlines, followup_deadline
+    category = rng.choices(list(CATEGORY_WEIGHTS), weights=CATEGORY_WEIGHTS.values())[0]
+    parties = rng.randint(5, 12) if rng.random() < 0.03 else 1
+    in_scope = rng.random() < 0.5
+    customer_due = received + timedelta(days=rng.randint(1, 5)) \
+        if category == "general" and rng.random() < 0.2 else None
+    due_step, due_at, escalate_due = complaint_deadlines(
+        calendar, received, category, in_scope, collective=parties >= 5,
+        customer_due_at=customer_due)
+    status = complaint_status(rng, (end - received).days)
+    moved = status != "registered"
+    handled = received + timedelta(hours=rng.randint(1, 30)) if moved else None
+    resolved = handled + timedelta(hours=rng.randint(1, 60)) \
+        if status in ("resolved", "followed_up", "closed") else None
+    followed = resolved + timedelta(hours=rng.randint(2, 60)) \
+        if status in ("followed_up", "closed") else None
+    return {"code": code, "customer_id": c[0], "owner_id": c[1], "department_id": c[2],
+            "received_at": received,
+            "channel": rng.choices(list(CHANNEL_WEIGHTS), weights=CHANNEL_WEIGHTS.values())[0],
+            "complainant": person_name(rng), "contact_info": f"13{rng.randrange(10**9):09d}",
+            "parties_count": parties, "is_collective": parties >= 5, "category": category,
+            "in_scope": in_scope, "description": rng.choice(DESCRIPTIONS),
+            "handler": person_name(rng) if moved else None, "customer_due_at": customer_due,
+            "due_at": due_at, "due_step": due_step, "handled_at": handled,
+            "escalate_due_at": escalate_due,
+            "escalated_at": handled + timedelta(hours=2) if escalate_due and moved else None,
+            "resolved_at": resolved, "resolution": "已协调更换并致歉" if resolved else None,
+            "followup_due_at": followup_deadline(calendar, resolved), "followed_up_at": followed,
+            "followup_result": "客户认可处理结果" if followed else None,
+            "satisfied": rng.random() < 0.85 if followed else None, "status": status,
+            "version": 1, "created_on": received, "changed_on": followed or resolved or received}
+
+
+def complaint_rows(rng, customers, count, sequences):
+    """Complaints over two years numbered TS<year>-NNNNN in order of receipt, as the
+    code counter numbers them; `sequences` gets each year's last number."""
+    from app.workdays import WorkCalendar
+    calendar = WorkCalendar()
+    start = datetime.combine(FIRST_DAY, datetime.min.time())
+    end = start + timedelta(days=SPAN_DAYS)
+    received = sorted(start + timedelta(hours=8, minutes=rng.randrange(SPAN_DAYS * 1440))
+                      for _ in range(count))
+    for at in received:
+        sequences[at.year] = sequences.get(at.year, 0) + 1
+        yield complaint_row(rng, calendar, f"TS{at.year}-{sequences[at.year]:05d}", at,
+                            rng.choice(customers), end)
+
+
+def add_people(app, extra_clerks=EXTRA_CLERKS) -> list[tuple[int, int]]:
+    """The demo people and `extra_clerks` clerks → (id, department_id) of every clerk."""
     from app.demo import load_people
+    from app.models.org import ConsoleUser, Department
+    load_people(app.appbuilder)
+    sm, session = app.appbuilder.sm, app.appbuilder.session
+    departments = session.scalars(select(Department).where(
+        Department.name.in_(["销售一部", "销售二部"]))).all()
+    for i in range(extra_clerks):
+        user = sm.add_user(f"bclerk{i}", "员", f"基准{i}", f"bclerk{i}@example.com",
+                           sm.find_role("Clerk"), password=DEMO_PASSWORD)
+        user.department_id = departments[i % 2].id
+    session.commit()
+    clerks = [(u.id, u.department_id) for u in session.scalars(select(ConsoleUser).where(
+        ConsoleUser.username.like("%clerk%")))]
+    session.close()  # its open transaction would block the ALTER TABLEs of the load
+    return clerks
+
+
+def load_bulk(conn, customers, clerks, rng, phases):
     from app.models.complaints import Complaint
     from app.models.customers import Customer, Transaction
-    from app.models.org import ConsoleUser, Department
-    rng = random.Random(seed)
-    with app.app_context():
-        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-            downgrade(revision="base")
-        upgrade()
-        load_people(app.appbuilder)
-        sm, session = app.appbuilder.sm, app.appbuilder.session
-        departments = session.scalars(select(Department).where(
-            Department.name.in_(["销售一部", "销售二部"]))).all()
-        for i in range(EXTRA_CLERKS):
-            dept = departments[i % 2]
-            user = sm.add_user(f"bclerk{i}", "员", f"基准{i}", f"bclerk{i}@example.com",
-                               sm.find_role("Clerk"), password=DEMO_PASSWORD)
-            user.department_id = dept.id
-        session.commit()
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("PRAGMA cache_size=-400000"))  # 400 MB for the load
-        ddl = secondary_ddl(session)
-        drop_secondary(session, ddl)
-        clerks = session.scalars(select(ConsoleUser).where(
-            ConsoleUser.username.like("%clerk%"))).all()
-        weights = [1 / (k + 1) ** 0.6 for k in range(len(clerks))]  # a few big books
-        owners = rng.choices(clerks, weights=weights, k=customers)
-        types = ["important", "high_value", "group", "strategic"]
-        coop = ["prospect", "active", "active", "active", "suspended", "lost"]
-        bulk(session, Customer.__table__, (
-            {"code": f"KH{2020 + i % 7}-{i:07d}", "name": company_name(rng, i),
-             "customer_type": rng.choice(types), "cooperation": rng.choice(coop),
-             "grade": rng.choice(["A", "B", "C", "D", None]), "is_key": rng.random() < 0.1,
-             "status": "active", "owner_id": o.id, "department_id": o.department_id,
-             "grade_provisional": False, "version": 1}
-            for i, o in enumerate(owners)))
-        ids = session.execute(select(Customer.id, Customer.owner_id, Customer.department_id)
-                              ).all()
-        start = date(2025, 1, 1)
-        bulk(session, Transaction.__table__, (
-            {"customer_id": c.id, "owner_id": c.owner_id, "department_id": c.department_id,
-             "date": start + timedelta(days=rng.randrange(700)), "product": "面料",
-             "amount": Decimal(rng.randrange(1000, 5_000_000)) / 100,
-             "collected": Decimal("0"), "version": 1}
-            for c in (rng.choice(ids) for _ in range(customers))))
-        categories = ["major", "general", "general", "no_liability", "assist"]
-        states = ["registered", "handling", "resolved", "followed_up", "closed"]
+    from app.sequences import CodeSequence
+    weights = [1 / (k + 1) ** 0.6 for k in range(len(clerks))]  # a few big books
+    with phases("insert customer"):
+        load_rows(conn, Customer.__table__,
+                  customer_rows(rng, rng.choices(clerks, weights=weights, k=customers)))
+    ids = conn.execute(select(Customer.id, Customer.owner_id, Customer.department_id)).all()
+    with phases("insert transaction"):
+        load_rows(conn, Transaction.__table__, transaction_rows(rng, ids, customers))
+    sequences = {}
+    with phases("insert complaint"):
+        load_rows(conn, Complaint.__table__, complaint_rows(rng, ids, customers, sequences))
+    conn.execute(insert(CodeSequence), [{"prefix": "TS", "year": year, "last": last}
+                                        for year, last in sequences.items()])
+    conn.commit()
 
-        def complaint(i, c):
-            received = datetime(2025, 1, 1, 9) + timedelta(minutes=rng.randrange(700 * 1440))
-            state = rng.choice(states)
-            resolved = received + timedelta(hours=rng.randrange(1, 96)) \
-                if state in ("resolved", "followed_up", "closed") else None
-            followed = resolved + timedelta(hours=rng.randrange(1, 72)) \
-                if state in ("followed_up", "closed") else None
-            return {"code": f"TS-{i:08d}", "customer_id": c.id, "owner_id": c.owner_id,
-                    "department_id": c.department_id, "received_at": received,
-                    "complainant": "客户", "category": rng.choice(categories),
-                    "description": "质量问题", "due_at": received + timedelta(days=2),
-                    "resolved_at": resolved, "followed_up_at": followed,
-                    "followup_due_at": resolved + timedelta(days=2) if resolved else None,
-                    "status": state, "parties_count": 1, "version": 1}
-        bulk(session, Complaint.__table__, (complaint(i, rng.choice(ids))
-                                           for i in range(customers)))
-        for statement in ddl:
-            session.execute(text(statement))
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("INSERT INTO customer_fts(customer_fts) VALUES ('rebuild')"))
-        session.commit()
-        if session.get_bind().dialect.name == "sqlite":
-            session.execute(text("ANALYZE"))
-            session.commit()
-        else:
-            session.commit()
-            with session.get_bind().connect().execution_options(
-                    isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("VACUUM ANALYZE"))
+
+def wipe_schema(session):
+    """A fresh public schema (rather than downgrading: a run stopped mid-load leaves
+    indexes missing that the downgrade would drop)."""
+    session.execute(text("DROP SCHEMA public CASCADE"))
+    session.execute(text("CREATE SCHEMA public"))
+    session.commit()
+
+
+def populate(app, customers, seed=18) -> dict:
+    """Migrate, add the people, then the bulk rows with their indexes and foreign keys
+    dropped and made again → seconds per phase."""
+    from flask_migrate import upgrade
+    rng = random.Random(seed)
+    phases = Phases(app.config["SQLALCHEMY_DATABASE_URI"].split(":")[0])
+    with app.app_context():
+        with phases("migrate and people"):
+            if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+                wipe_schema(app.appbuilder.session)
+            upgrade()
+            clerks = add_people(app)
+        engine = app.appbuilder.session.get_bind()
+        with engine.connect() as conn:
+            tune_for_load(conn)
+            with phases("drop indexes and foreign keys"):
+                ddl, keys = secondary_ddl(conn), foreign_keys(conn)
+                drop_secondary(conn, ddl)
+                drop_foreign_keys(conn, keys)
+            load_bulk(conn, customers, clerks, rng, phases)
+            rebuild_secondary(conn, ddl, phases)
+            with phases("foreign keys"):
+                add_foreign_keys(conn, keys)
+        with phases("analyze"):
+            refresh_statistics(engine)
+    return phases.seconds
 
 
 class Clients:
@@ -260,36 +500,92 @@ def paired_medians(big, floor, repeat) -> tuple[float, float]:
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-def list_urls(sortable, deepest_page, search_term, code_term):
-    """name → (kind, url): the pages every list offers, web and API."""
+# --- list pages -------------------------------------------------------------------------
+# register → (web view class, API class, the other sort measured on the deepest page, in
+# order of preference; the first the web view and the API both offer is taken)
+REGISTERS = {
+    "customer": ("CustomerView", "CustomerApi", ("customer_type",)),
+    "complaint": ("ComplaintView", "ComplaintApi", ("category", "status", "received_at")),
+    "transaction": ("TransactionView", "TransactionApi", ("amount", "date")),
+}
+SEARCH_TERMS = {"customer": {"name": "有限公司0000123", "code": "0000123"},
+                "complaint": {"code": "00123"}}
+
+
+def contains_index(view, column):
+    """The position of the "contains" filter among a column's web filters (_flt_<i>_col)."""
+    filters = view._filters.get_search_filters().get(column, [])
+    for i, f in enumerate(filters):
+        if f.arg_name == "ct":
+            return i
+    return None
+
+
+def describe_views(app) -> dict:
+    """What the running app offers on each register's lists: routes, sortable columns
+    (without id, FAB's tie-breaker), the default sort and the searchable columns."""
+    views = {type(v).__name__: v for v in app.appbuilder.baseviews}
+    out = {}
+    for register, (web_name, api_name, _) in REGISTERS.items():
+        web, api = views[web_name], views[api_name]
+        terms = SEARCH_TERMS.get(register, {})
+        out[register] = {
+            "web_class": web_name, "web": web.route_base, "api": api.route_base,
+            "web_sortable": [c for c in web.order_columns if c != "id"],
+            "api_sortable": [c for c in api.order_columns if c != "id"],
+            "web_search": {c: contains_index(web, c) for c in terms
+                           if c in web.search_columns and contains_index(web, c) is not None},
+            "api_search": [c for c in terms if c in api.search_columns]}
+    return out
+
+
+def web_sort(view, col):
+    return "" if col == "(default)" else f"&_oc_{view}={col}&_od_{view}=asc"
+
+
+def api_page(base, page, col=None, filters=None):
+    q = {"page": page, "page_size": PAGE_SIZE}
+    if col not in (None, "(default)"):
+        q.update(order_column=col, order_direction="asc")
+    if filters:
+        q["filters"] = filters
+    return f"{base}/?q={prison.dumps(q)}"
+
+
+def deep_column(register, info):
+    offered = [c for c in info["web_sortable"] if c in info["api_sortable"]]
+    preferred = [c for c in REGISTERS[register][2] if c in offered]
+    return (preferred or offered or [None])[0]
+
+
+def list_urls(register, info, deepest_page):
+    """name → (kind, url): page 1 for each sort, the deepest page, the searches."""
+    view, web, api = info["web_class"], info["web"], info["api"]
     urls = {}
-    for col in ["(default)", *sortable]:
-        order = "" if col == "(default)" else f"&_oc_CustomerView={col}&_od_CustomerView=asc"
-        urls[f"web page 1, sort {col}"] = ("web", f"/customerview/list/?x=1{order}")
-        q = {"page": 0, "page_size": PAGE_SIZE}
-        if col != "(default)":
-            q.update(order_column=col, order_direction="asc")
-        urls[f"api page 1, sort {col}"] = ("api", f"/api/v1/customer/?q={prison.dumps(q)}")
-    for col in ("(default)", "customer_type"):
-        order = "" if col == "(default)" else f"&_oc_CustomerView={col}&_od_CustomerView=asc"
+    for col in ["(default)", *info["web_sortable"]]:
+        urls[f"web page 1, sort {col}"] = ("web", f"{web}/list/?x=1{web_sort(view, col)}")
+        if col == "(default)" or col in info["api_sortable"]:
+            urls[f"api page 1, sort {col}"] = ("api", api_page(api, 0, col))
+    for col in info["api_sortable"]:
+        if col not in info["web_sortable"]:
+            urls[f"api page 1, sort {col}"] = ("api", api_page(api, 0, col))
+    other = deep_column(register, info)
+    for col in ("(default)", *([other] if other else [])):
         urls[f"web deepest page, sort {col}"] = (
-            "web", f"/customerview/list/?page_CustomerView={deepest_page}{order}")
-        q = {"page": deepest_page, "page_size": PAGE_SIZE}
-        if col != "(default)":
-            q.update(order_column=col, order_direction="asc")
-        urls[f"api deepest page, sort {col}"] = ("api", f"/api/v1/customer/?q={prison.dumps(q)}")
-    urls["web search name"] = ("web", f"/customerview/list/?_flt_2_name={search_term}")
-    urls["web search code"] = ("web", f"/customerview/list/?_flt_2_code={code_term}")
-    for col, term in (("name", search_term), ("code", code_term)):
-        q = {"filters": [{"col": col, "opr": "ct", "value": term}], "page_size": PAGE_SIZE}
-        urls[f"api search {col}"] = ("api", f"/api/v1/customer/?q={prison.dumps(q)}")
+            "web", f"{web}/list/?page_{view}={deepest_page}{web_sort(view, col)}")
+        urls[f"api deepest page, sort {col}"] = ("api", api_page(api, deepest_page, col))
+    terms = SEARCH_TERMS.get(register, {})
+    for col, index in info["web_search"].items():
+        urls[f"web search {col}"] = ("web", f"{web}/list/?_flt_{index}_{col}={terms[col]}")
+    for col in info["api_search"]:
+        urls[f"api search {col}"] = ("api", api_page(
+            api, 0, filters=[{"col": col, "opr": "ct", "value": terms[col]}]))
     return urls
 
 
-def measure_lists(big, floor, repeat) -> dict:
-    from app.models.customers import Customer
+def measure_lists(big, floor, register, info, repeat) -> dict:
     from app.scope import COUNT_CAP
-    urls = list_urls(Customer.sortable, COUNT_CAP // PAGE_SIZE - 1, "有限公司0000123", "0000123")
+    urls = list_urls(register, info, COUNT_CAP // PAGE_SIZE - 1)
     out = {}
     for user in ("admin", "clerk1"):
         for name, (kind, url) in urls.items():
@@ -447,15 +743,16 @@ def measure_import(app, rows=5000) -> dict:
 
 
 def serve(url):
-    """A live server of `url` in a child process → (base URL, process)."""
+    """A live server of `url` in a child process → (base URL, process, describe_views())."""
     import socket
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     process = subprocess.Popen([sys.executable, __file__, "--child", "serve", url, str(port)],
                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    views = json.loads(process.stdout.readline())
     assert process.stdout.readline().strip() == "ready"
-    return f"http://127.0.0.1:{port}", process
+    return f"http://127.0.0.1:{port}", process, views
 
 
 def run_child(step, url, arg=None):
@@ -466,11 +763,12 @@ def run_child(step, url, arg=None):
     app = build_app(url, tempfile.mkdtemp(prefix="bench-million-"))
     if step == "populate":
         start = time.perf_counter()
-        populate(app, int(arg))
-        out = {"seconds": time.perf_counter() - start}
+        phases = populate(app, int(arg))
+        out = {"seconds": time.perf_counter() - start, "phases": phases}
     elif step == "serve":
         from werkzeug.serving import make_server
         server = make_server("127.0.0.1", int(arg), app, threaded=True)
+        print(json.dumps(describe_views(app)))
         print("ready", flush=True)
         server.serve_forever()
     else:
@@ -480,18 +778,24 @@ def run_child(step, url, arg=None):
 
 def run_database(label, big_url, floor_url, rows, floor, repeat):
     log(f"[{label}] populating {rows:,} rows …")
-    seconds = child("populate", big_url, rows)["seconds"]
-    log(f"[{label}] populated in {seconds:.0f} s; floor {floor:,} rows …")
+    loaded = child("populate", big_url, rows)
+    log(f"[{label}] populated in {loaded['seconds']:.0f} s; floor {floor:,} rows …")
     child("populate", floor_url, floor)
-    result = {"rows": rows, "floor_rows": floor, "populate_seconds": seconds}
+    result = {"rows": rows, "floor_rows": floor, "populate_seconds": loaded["seconds"],
+              "load_seconds": loaded["seconds"], "load_phases": loaded["phases"]}
     log(f"[{label}] list pages and aggregates (live servers, measured alternately) …")
     servers = [serve(big_url), serve(floor_url)]
     try:
-        big, floor_clients = (Clients(base) for base, _ in servers)
-        result["lists"] = measure_lists(big, floor_clients, repeat)
+        big, floor_clients = (Clients(base) for base, _, _ in servers)
+        views = servers[0][2]
+        result["lists"] = measure_lists(big, floor_clients, "customer", views["customer"],
+                                        repeat)
+        result["register_lists"] = {
+            register: measure_lists(big, floor_clients, register, views[register], repeat)
+            for register in REGISTERS if register != "customer"}
         result["aggregates"] = measure_aggregates(big, floor_clients, big_url, repeat)
     finally:
-        for _, process in servers:
+        for _, process, _ in servers:
             process.terminate()
     log(f"[{label}] export …")
     exports = {mode: child("export", big_url, mode) for mode in ("raw", "job")}
@@ -502,13 +806,23 @@ def run_database(label, big_url, floor_url, rows, floor, repeat):
     return result
 
 
-def summary(label, r):
-    lines = [f"== {label}: {r['rows']:,} rows vs {r['floor_rows']:,} (ratios, one run)"]
-    worst = max(r["lists"].items(), key=lambda kv: kv[1]["ratio"])
-    for name, v in r["lists"].items():
+def list_lines(title, lists) -> list[str]:
+    lines = [f"  -- {title}"]
+    for name, v in lists.items():
         lines.append(f"  {name:45s} {v['big'] * 1000:8.1f} ms  floor {v['floor'] * 1000:7.1f}"
                      f"  x{v['ratio']:.2f}")
+    worst = max(lists.items(), key=lambda kv: kv[1]["ratio"])
     lines.append(f"  worst list ratio: {worst[0]} x{worst[1]['ratio']:.2f}")
+    return lines
+
+
+def summary(label, r):
+    lines = [f"== {label}: {r['rows']:,} rows vs {r['floor_rows']:,} (ratios, one run)",
+             f"  loaded in {r['load_seconds']:.0f} s: " + ", ".join(
+                 f"{name} {s:.1f} s" for name, s in r["load_phases"].items())]
+    lines += list_lines("customer", r["lists"])
+    for register, lists in r["register_lists"].items():
+        lines += list_lines(register, lists)
     for name, v in r["aggregates"].items():
         lines.append(f"  {name}: page {v['page'] * 1000:.0f} ms, bare {v['bare'] * 1000:.0f} ms,"
                      f" floor {v['floor'] * 1000:.0f} ms → page / (floor + 2 bare) = "
@@ -532,11 +846,15 @@ def main():
     parser.add_argument("--postgres-floor", help="a second scratch PostgreSQL URL (floor)")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "million.json"))
     parser.add_argument("--postgres-only", action="store_true")
+    parser.add_argument("--sqlite-only", action="store_true",
+                        help="skip PostgreSQL even when --postgres is given")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         run_child(*args.child)
         return
+    if args.postgres and not args.postgres_floor:
+        parser.error("--postgres needs --postgres-floor (the floor is measured on the same engine)")
     tmp = tempfile.mkdtemp(prefix="bench-million-")
     results = {"machine": f"{os.cpu_count()} cores, {os.uname().machine}",
                "date": date.today().isoformat()}
@@ -545,9 +863,7 @@ def main():
                                          f"sqlite:///{tmp}/floor.db", args.rows, args.floor,
                                          args.repeat)
         print(summary("SQLite", results["sqlite"]), flush=True)
-    if args.postgres:
-        if not args.postgres_floor:
-            parser.error("--postgres needs --postgres-floor (the floor is measured on the same engine)")
+    if args.postgres and not args.sqlite_only:
         results["postgresql"] = run_database("PostgreSQL", args.postgres, args.postgres_floor,
                                              args.rows, args.floor, args.repeat)
         print(summary("PostgreSQL", results["postgresql"]), flush=True)

@@ -13,9 +13,9 @@ def verdict(ok: bool) -> str:
     return "✓" if ok else "✗"
 
 
-def lists_table(r) -> list[str]:
+def lists_table(lists) -> list[str]:
     lines = ["| page | big | floor | ratio | goal |", "|---|---:|---:|---:|---|"]
-    for name, v in r["lists"].items():
+    for name, v in lists.items():
         if "search" in name:
             goal = SEARCH_GOAL
         elif "deepest" in name:
@@ -26,14 +26,32 @@ def lists_table(r) -> list[str]:
                      f"×{v['ratio']:.2f} | ≤ {goal} {verdict(v['ratio'] <= goal)} |")
     lines += ["", "| deepest reachable page | big | page 1 (big) | ratio | goal |",
               "|---|---:|---:|---:|---|"]
-    for name, v in r["lists"].items():
+    for name, v in lists.items():
         if "deepest" not in name:
             continue
-        first = r["lists"][name.replace("deepest page", "page 1")]
+        first = lists[name.replace("deepest page", "page 1")]
         ratio = v["big"] / first["big"]
         lines.append(f"| {name} | {v['big'] * 1000:.1f} ms | {first['big'] * 1000:.1f} ms | "
                      f"×{ratio:.2f} | ≤ {DEEP_GOAL} {verdict(ratio <= DEEP_GOAL)} |")
     return lines
+
+
+def register_tables(r) -> list[str]:
+    """The customer lists first (under "lists" since the first run), then the others."""
+    registers = {"customer": r["lists"], **r.get("register_lists", {})}
+    lines = []
+    for register, lists in registers.items():
+        lines += [f"#### {register} lists", "", *lists_table(lists), ""]
+    return lines
+
+
+def load_table(r) -> list[str]:
+    phases = r.get("load_phases")
+    if not phases:
+        return []
+    lines = ["| load phase | seconds |", "|---|---:|"]
+    lines += [f"| {name} | {seconds:.1f} |" for name, seconds in phases.items()]
+    return [*lines, f"| total | {r['load_seconds']:.1f} |", ""]
 
 
 def other_tables(r) -> list[str]:
@@ -70,7 +88,7 @@ def main(paths):
             print(f"### {label}: {r['rows']:,} rows vs {r['floor_rows']:,} "
                   f"({data['date']}, {data['machine']}; loaded in {r['populate_seconds']:.0f} s)")
             print()
-            print("\n".join(lists_table(r) + other_tables(r)))
+            print("\n".join(load_table(r) + register_tables(r) + other_tables(r)))
             print()
 
 
