@@ -703,7 +703,7 @@ def child(*args) -> dict:
 
 
 # --- import -----------------------------------------------------------------------------
-def measure_import(app, rows=5000) -> dict:
+def measure_import(app, rows=10000) -> dict:
     """The web import (all checks, one transaction) vs a raw executemany of the same rows."""
     import openpyxl
 
