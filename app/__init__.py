@@ -1,4 +1,5 @@
 """create_app(): the Flask application of 大客户管理台."""
+import gc
 import logging
 import os
 
@@ -44,6 +45,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from app.cli import register_cli
     register_cli(app)
+    # The ~300,000 objects of FAB, SQLAlchemy and the views live as long as the process:
+    # frozen, the collector's full passes skip them (they paused a request for ~140 ms).
+    gc.freeze()
     return app
 
 

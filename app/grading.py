@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, select
+from sqlalchemy import BigInteger, and_, case, cast, func, literal, select, true
 from sqlalchemy.exc import IntegrityError
 
 from app.errors import RowRejected
@@ -203,23 +203,30 @@ def abc_page_statement(session, year: int, user, by_type: bool = False, rule=Non
     """`abc_statement` plus count, class counts and grand total as window aggregates over
     the whole classified set (ranked, class_A/B/C, grand_total), with LIMIT/OFFSET on top:
     the database reads the year once and returns only the page."""
-    c = _classified(session, year, user, by_type, rule, department_ids).subquery()
-    per_class = [func.sum(case((c.c.abc_class == k, 1), else_=0)).over().label(f"class_{k}")
-                 for k in ABC_CLASSES]
-    return (select(*c.c, func.count().over().label("ranked"),
-                   func.sum(c.c.cents).over().label("grand_total"), *per_class)
+    c = _classified(session, year, user, by_type, rule, department_ids) \
+        .cte("classified").prefix_with("MATERIALIZED")
+    totals = _totals_of(c).subquery()
+    return (select(*c.c, *totals.c).join_from(c, totals, true())
             .order_by(*_abc_order(c.c, by_type))
             .limit(page_size).offset(page * page_size))
+
+
+def _totals_of(classified):
+    """One row over the classified set: ranked, grand_total, class_A, class_B, class_C (an
+    aggregate over the materialized set, not window aggregates carried on every row)."""
+    c = classified.c
+    return select(func.count().label("ranked"),
+                  func.coalesce(func.sum(c.cents), 0).label("grand_total"),
+                  *[func.coalesce(func.sum(case((c.abc_class == k, 1), else_=0)), 0)
+                    .label(f"class_{k}") for k in ABC_CLASSES])
 
 
 def _abc_totals(session, year, user, by_type, rule, department_ids):
     """(count, total cents, class counts) over every ranked customer."""
     c = _classified(session, year, user, by_type, rule, department_ids).subquery()
-    row = session.execute(select(
-        func.count().label("ranked"), func.coalesce(func.sum(c.c.cents), 0).label("cents"),
-        *[func.coalesce(func.sum(case((c.c.abc_class == k, 1), else_=0)), 0).label(k)
-          for k in ABC_CLASSES])).one()
-    return int(row.ranked), int(row.cents), {k: int(getattr(row, k)) for k in ABC_CLASSES}
+    row = session.execute(_totals_of(c)).one()
+    return (int(row.ranked), int(row.grand_total),
+            {k: int(getattr(row, f"class_{k}")) for k in ABC_CLASSES})
 
 
 def abc_statement(session, year: int, user, by_type: bool = False, rule=None,

@@ -123,6 +123,9 @@ class ConsoleUserDBModelView(UserDBModelView):
                      "last_name": _l("姓"), "first_name": _l("名"), "get_full_name": _l("姓名"),
                      "login_count": _l("登录次数"), "fail_login_count": _l("登录失败次数")}
     list_columns = ["get_full_name", "username", "department", "active", "roles"]
+    # Without an order PostgreSQL returns rows in heap order, which moves a user to the
+    # last page each time a login updates the row.
+    base_order = ("username", "asc")
     list_widget = UserListWidget
     show_template = "user_show.html"
     add_columns = ["last_name", "first_name", "username", "active", "email", "department",

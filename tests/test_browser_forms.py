@@ -323,3 +323,42 @@ def test_datetime_filter_in_the_list_search_keeps_the_time(chrome, live_url, row
     assert "received_at=2026-11-30T09%3A15%3A42" in chrome.current_url or \
         "2026-11-30T09:15:42" in chrome.current_url, chrome.current_url
     assert "系统错误" not in chrome.find_element(By.TAG_NAME, "body").text
+
+
+def test_customer_filter_in_the_list_search_is_typed_not_listed(chrome, live_url, app):  # noqa: F811
+    """A list's 客户 filter searches as you type (a big register cannot be one dropdown),
+    filters the list, and shows the chosen customer again on the filtered page."""
+    clerk = Api(app, "clerk1")
+    name = unique("筛选客户")
+    customer = clerk.post("/api/v1/customer/", json={"name": name}).json["id"]
+    r = clerk.post("/api/v1/complaint/", json={
+        "customer": customer, "complainant": "李女士", "category": "general",
+        "description": unique("筛选投诉")})
+    assert r.status_code == 201, r.json
+    sign_in(chrome, live_url, "clerk1")
+    chrome.get(live_url + "/complaintview/list/")
+    toggle = chrome.find_element(By.CSS_SELECTOR, "#filter_form .dropdown-toggle")
+    if not toggle.is_displayed():
+        chrome.find_element(By.CSS_SELECTOR, "a.accordion-toggle").click()
+        WebDriverWait(chrome, 5).until(expected_conditions.visibility_of(toggle))
+    toggle.click()
+    chrome.find_element(By.CSS_SELECTOR, "a.filter[name='customer']").click()
+    box = WebDriverWait(chrome, 5).until(expected_conditions.element_to_be_clickable(
+        (By.CSS_SELECTOR, "#filter_form select.console-search-select + .select2 "
+                          ".select2-selection")))
+    box.click()
+    search = WebDriverWait(chrome, 5).until(expected_conditions.visibility_of_element_located(
+        (By.CSS_SELECTOR, ".select2-container--open .select2-search__field")))
+    search.send_keys(name)
+    WebDriverWait(chrome, 10).until(expected_conditions.element_to_be_clickable(
+        (By.XPATH, f"//li[contains(@class,'select2-results__option') and "
+                   f"contains(., '{name}')]"))).click()
+    form = chrome.find_element(By.ID, "filter_form")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(chrome, 10).until(expected_conditions.staleness_of(form))
+    assert f"_customer={customer}" in chrome.current_url, chrome.current_url
+    rows = chrome.find_elements(By.CSS_SELECTOR, "table.table:not(.filters) tbody tr")
+    assert rows and all(name in row.text for row in rows)
+    chosen = chrome.find_element(By.CSS_SELECTOR, "#filter_form select.console-search-select "
+                                                  "+ .select2 .select2-selection__rendered")
+    assert name in chosen.get_attribute("textContent")  # the search panel may be folded

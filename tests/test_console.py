@@ -1,5 +1,6 @@
 """Issue 16: forms that keep input, Chinese validator messages, no raw values, the
 permission matrix, 离职交接 links, names and labels a user of the console expects."""
+import json
 import re
 
 import pytest
@@ -88,6 +89,29 @@ def test_customer_search_answers_only_rows_in_scope(browser, api):
     assert theirs not in ids and len(r.json["results"]) <= 20
     name = api("clerk1").get(f"/api/v1/customer/{mine}").json["result"]["name"]
     r = b.get(f"/contactview/search_related/customer?q={name}")
+    assert [row["id"] for row in r.json["results"]] == [mine]
+
+
+def test_list_filter_searches_customers_instead_of_listing_them(browser, api, session):
+    """The filter form of a list over a big register must not carry every customer."""
+    mine = new_customer(api, "clerk1")
+    theirs = new_customer(api, "clerk3")
+    names = {i: api("admin").get(f"/api/v1/customer/{i}").json["result"]["name"]
+             for i in (mine, theirs)}
+    b = browser("clerk1")
+
+    def filter_form(query="") -> str:  # FAB passes the filter fields to its script as JSON
+        html = b.get("/contactview/list/" + query).get_data(as_text=True)
+        return json.loads(re.search(r"new AdminFilters\(\s*'#filter_form',\s*[^\n]+,\s*"
+                                    r"(\{[^\n]+\}),\n", html).group(1))["customer"]
+
+    assert names[mine] not in filter_form()
+    assert "/contactview/search_related/customer" in filter_form()
+    # an active filter keeps its customer selectable (FAB's script selects it by id) …
+    assert f'<option value="{mine}">{names[mine]}' in filter_form(f"?_flt_0_customer={mine}")
+    # … but never names a customer outside the viewer's scope
+    assert names[theirs] not in filter_form(f"?_flt_0_customer={theirs}")
+    r = b.get("/contactview/search_related/customer?q=" + names[mine])
     assert [row["id"] for row in r.json["results"]] == [mine]
 
 

@@ -174,3 +174,29 @@ def test_sqlite_statistics_are_current_after_the_migrations(app):
             pytest.skip("ANALYZE at the end of the migrations is SQLite's")
         assert conn.execute(text("SELECT count(*) FROM sqlite_master "
                                  "WHERE name = 'sqlite_stat1'")).scalar() == 1
+
+
+def test_overdue_partial_indexes_match_the_migration():
+    """The partial indexes' conditions are written twice: as the model's SQL expressions
+    (which the overdue queries use, so the database can prove they imply them) and as
+    frozen text in migration 0019. The two must say the same."""
+    import importlib.util
+    import pathlib
+
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex
+
+    from app.models.complaints import Complaint
+    path = pathlib.Path(__file__).parent.parent / "migrations/versions/0019_overdue_indexes.py"
+    spec = importlib.util.spec_from_file_location("overdue_migration", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    declared = {ix.name: str(CreateIndex(ix).compile(dialect=postgresql.dialect()))
+                for ix in Complaint.__table__.indexes if "_overdue_" in ix.name}
+    assert len(declared) == 3 * len(migration.OVERDUE_INDEXES) == 9
+    for kind, deadline, pending in migration.OVERDUE_INDEXES:
+        for suffix, scope in migration.SCOPES:
+            name = f"ix_complaint_overdue_{kind}{suffix}"
+            columns = ", ".join([*scope, deadline])
+            assert declared[name] == (f"CREATE INDEX {name} ON complaint ({columns}) "
+                                      f"WHERE {pending}")

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -28,8 +29,10 @@ from sqlalchemy import (
     case,
     event,
     func,
+    literal,
     or_,
     select,
+    union,
 )
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.hybrid import hybrid_property
@@ -39,7 +42,7 @@ from app.errors import RowRejected
 from app.models.base import COMMON_LABELS, RegisterMixin, list_indexes
 from app.models.calendar import work_calendar
 from app.models.customers import Customer
-from app.scope import scope_clause
+from app.scope import OWN, scope_clause, user_scope
 from app.timeutil import CHINA, month_bounds, now_cn
 from app.workdays import WorkCalendar, end_of_workday
 from app.workflow import (
@@ -108,6 +111,24 @@ COMPLAINT_FLOW = Workflow(
 
 def _is_overdue(deadline, now) -> bool:
     return deadline is not None and deadline < now
+
+
+# The pending conditions below are the WHERE of partial indexes (OVERDUE_INDEXES). SQLite
+# proves that a query implies such a WHERE only from literals, not from bound parameters:
+# their constants are written into the SQL.
+def _inline(value):
+    if isinstance(value, tuple):
+        return [literal(v, literal_execute=True) for v in value]
+    return literal(value, literal_execute=True)
+
+
+def _escalation_pending(cls):
+    return and_(cls.escalate_due_at.is_not(None), cls.escalated_at.is_(None),
+                cls.status.in_(_inline(ESCALATION_STATES)))
+
+
+def _followup_pending(cls):
+    return cls.status == _inline("resolved")
 
 
 class Complaint(RegisterMixin, Model):
@@ -200,8 +221,8 @@ class Complaint(RegisterMixin, Model):
 
     @step_pending.expression
     def step_pending(cls):
-        return and_(cls.status.in_(OPEN_STATES),
-                    or_(cls.due_step != "handle", cls.handled_at.is_(None)))
+        return and_(cls.status.in_(_inline(OPEN_STATES)),
+                    or_(cls.due_step != _inline("handle"), cls.handled_at.is_(None)))
 
     @hybrid_property
     def overdue_handling(self) -> bool:
@@ -219,8 +240,7 @@ class Complaint(RegisterMixin, Model):
 
     @overdue_escalation.expression
     def overdue_escalation(cls):
-        return and_(cls.escalate_due_at.is_not(None), cls.escalated_at.is_(None),
-                    cls.status.in_(ESCALATION_STATES), cls.escalate_due_at < now_cn())
+        return and_(_escalation_pending(cls), cls.escalate_due_at < now_cn())
 
     @hybrid_property
     def overdue_followup(self) -> bool:
@@ -228,7 +248,7 @@ class Complaint(RegisterMixin, Model):
 
     @overdue_followup.expression
     def overdue_followup(cls):
-        return and_(cls.status == "resolved", cls.followup_due_at < now_cn())
+        return and_(_followup_pending(cls), cls.followup_due_at < now_cn())
 
     @hybrid_property
     def overdue(self) -> bool:
@@ -389,15 +409,41 @@ def monthly_stats(session, start: datetime, end: datetime, user=None,
     return rows, total
 
 
+TITLE_CAP = 1000  # the list's title counts overdue complaints up to this many ("1,000+")
+
+
+def overdue_in_list(session, user) -> tuple[int, int]:
+    """超期 in the list's title: in the viewer's scope, and of those the viewer's own, each
+    counted up to TITLE_CAP (a count past it is TITLE_CAP + 1: show "1,000+")."""
+    total = _overdue_up_to_cap(session, scope_clause(Complaint, user))
+    if not total or user is None:
+        return total, 0
+    if user_scope(user) == OWN:
+        return total, total
+    return total, _overdue_up_to_cap(session, scope_clause(Complaint, user),
+                                     Complaint.owner_id == user.id)
+
+
+def _overdue_up_to_cap(session, *where) -> int:
+    # One capped branch per kind, each a range scan of its partial index that stops at the
+    # cap; an OR of the three would collect every overdue row before counting.
+    branches = [select(Complaint.id).where(kind, *where).limit(TITLE_CAP + 1).subquery()
+                for kind in (Complaint.overdue_handling, Complaint.overdue_escalation,
+                             Complaint.overdue_followup)]
+    ids = union(*(select(b.c.id) for b in branches)).subquery()
+    return min(session.scalar(select(func.count()).select_from(ids)), TITLE_CAP + 1)
+
+
 def overdue_counts(session, user=None, where=()) -> dict:
-    """Overdue complaints in the viewer's scope (and `where`), by kind, in one query."""
+    """Overdue complaints in the viewer's scope (and `where`), by kind, in one query;
+    exact (the dashboard's tile). The partial indexes below keep it to the open rows."""
     me = getattr(user, "id", None)
     query = select(_count_if(Complaint.overdue_handling),
                    _count_if(Complaint.overdue_escalation),
                    _count_if(Complaint.overdue_followup),
                    _count_if(Complaint.overdue),
                    _count_if(and_(Complaint.overdue, Complaint.owner_id == me))
-                   ).where(scope_clause(Complaint, user), *where)
+                   ).where(scope_clause(Complaint, user), Complaint.overdue, *where)
     handling, escalation, followup, total, mine = (int(n or 0)
                                                    for n in session.execute(query).one())
     return {"handling": handling, "escalation": escalation, "followup": followup,
@@ -517,6 +563,20 @@ def open_measure_for(complaint, user) -> "ImprovementMeasure":
 # received_at.
 list_indexes(Complaint, ("code", "received_at", "category", ("is_collective", "received_at"),
                          "status", "due_at"), filters=("channel", "due_step"))
+# Overdue (the list's title, the dashboard): only rows whose deadline can still pass, a
+# few of a register that is mostly closed, are in these partial indexes; each kind's overdue
+# expression is its condition and deadline < now. One per scope: all rows, a Clerk's
+# (owner_id) and a Supervisor's (department_id).
+OVERDUE_INDEXES = {
+    "handling": (Complaint.due_at, Complaint.step_pending),
+    "escalation": (Complaint.escalate_due_at, _escalation_pending(Complaint)),
+    "followup": (Complaint.followup_due_at, _followup_pending(Complaint)),
+}
+for _kind, (_deadline, _pending) in OVERDUE_INDEXES.items():
+    for _suffix, _scope in (("", ()), ("_owner", (Complaint.owner_id,)),
+                            ("_dept", (Complaint.department_id,))):
+        Index(f"ix_complaint_overdue_{_kind}{_suffix}", *_scope, _deadline,
+              postgresql_where=_pending, sqlite_where=_pending)
 list_indexes(ImprovementMeasure, ("due_date", "status", "verified_on"), filters=("source_type",))
 
 
@@ -524,4 +584,4 @@ __all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_FLOW", "DUE_STEPS", "Complaint",
            "ImprovementMeasure",
            "MEASURE_FLOW", "complaint_deadlines", "followup_deadline",
            "month_bounds", "monthly_stats", "needs_escalation", "open_measure_for",
-           "overdue_counts"]
+           "overdue_counts", "overdue_in_list", "TITLE_CAP"]

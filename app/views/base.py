@@ -169,8 +169,10 @@ def datetime_form_fields(model, labels: dict, descriptions: dict, columns,
             if isinstance(column.type, DateTime) and column.key in (columns or ())}
 
 
-def search_select_fields(model, labels: dict, columns, view_name: str) -> dict:
-    """Related registers (a customer, a complaint …) searched as you type, starting empty."""
+def search_select_fields(model, labels: dict, columns, view_name: str,
+                         filtering=False) -> dict:
+    """Related registers (a customer, a complaint …) searched as you type, starting empty;
+    `filtering`: for the list's filter form, which would otherwise list every row."""
     fields = {}
     mapper = sa_inspect(model)
     for name in columns or ():
@@ -182,8 +184,9 @@ def search_select_fields(model, labels: dict, columns, view_name: str) -> dict:
             continue
         nullable = all(c.nullable for c in rel.local_columns)
         fields[name] = SearchSelectField(
-            labels.get(name, name), validators=[Optional() if nullable else DataRequired()],
-            model=target, view_name=view_name)
+            labels.get(name, name),
+            validators=[Optional() if nullable or filtering else DataRequired()],
+            model=target, view_name=view_name, filtering=filtering)
     return fields
 
 
@@ -299,6 +302,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
         cls.search_form_extra_fields = {
             **datetime_form_fields(model, cls.label_columns, {},
                                    cls.__dict__.get("search_columns"), search=True),
+            **search_select_fields(model, cls.label_columns, cls.__dict__.get("search_columns"),
+                                   cls.__name__, filtering=True),
             **(cls.__dict__.get("search_form_extra_fields") or {})}
         cls.edit_form_extra_fields = {
             "expected_version": HiddenField(),
@@ -438,8 +443,9 @@ class RegisterView(_RegisterDeclarations, ModelView):
     def search_related(self, column):
         """Select2 ajax: up to 20 rows of a related register in the viewer's scope whose
         code or name contains what was typed."""
-        field = (self.add_form_extra_fields or {}).get(column) or \
-            (self.edit_form_extra_fields or {}).get(column)
+        field = next((fields[column] for fields in (
+            self.add_form_extra_fields, self.edit_form_extra_fields,
+            self.search_form_extra_fields) if column in (fields or {})), None)
         kwargs = getattr(field, "kwargs", {}) if field is not None else {}
         target = kwargs.get("model")
         if target is None:

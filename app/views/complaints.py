@@ -20,12 +20,14 @@ from app.models.calendar import WorkdayOverride, calendar_warning
 from app.models.complaints import (
     CATEGORIES,
     DUE_STEPS,
+    TITLE_CAP,
     Complaint,
     ImprovementMeasure,
     month_bounds,
     monthly_stats,
     open_measure_for,
     overdue_counts,
+    overdue_in_list,
 )
 from app.scope import ScopedInterface, current_user
 from app.security import READ, WRITE
@@ -295,13 +297,13 @@ class ComplaintView(_ComplaintActions, RegisterView):
 
 
 def _overdue_title(session, title) -> str:
-    counts = overdue_counts(session, current_user())
-    if not counts["total"]:
+    total, mine = (f"{TITLE_CAP:,}+" if n > TITLE_CAP else n
+                   for n in overdue_in_list(session, current_user()))
+    if not total:
         return str(title)
-    if not counts["mine"]:
-        return _("%(title)s（超期 %(n)s 条）", title=title, n=counts["total"])
-    return _("%(title)s（超期 %(n)s 条，其中我的 %(mine)s 条）", title=title,
-             n=counts["total"], mine=counts["mine"])
+    if not mine:
+        return _("%(title)s（超期 %(n)s 条）", title=title, n=total)
+    return _("%(title)s（超期 %(n)s 条，其中我的 %(mine)s 条）", title=title, n=total, mine=mine)
 
 
 class MyOverdueComplaintView(_ComplaintActions, RegisterView):

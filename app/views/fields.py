@@ -5,14 +5,17 @@ letters of its name or code (Select2 ajax against the view's /search_related/<co
 instead of a dropdown listing every row; it starts empty, and an id the user may not
 see is refused like one that does not exist.
 """
-from flask import current_app, url_for
+import re
+
+from flask import current_app, request, url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from sqlalchemy import select
 from wtforms import Field
 from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
 
-from app.scope import in_scope
+from app.scope import in_scope, scope_clause
 
 SEARCH_COLUMNS = ("code", "name", "title", "objective", "document")
 
@@ -25,10 +28,14 @@ class SearchSelectWidget:
     def __call__(self, field, **kwargs):
         kwargs.setdefault("id", field.id)
         kwargs.pop("required", None)  # Select2 hides the <select>: the browser cannot focus it
-        current = field.data
         options = '<option value=""></option>'
-        if current is not None:
-            options += f'<option value="{current.id}" selected>{escape(str(current))}</option>'
+        if field.filtering:
+            # FAB's filter script selects the active value: it needs its <option>
+            options += "".join(f'<option value="{row.id}">{escape(str(row))}</option>'
+                               for row in field.filtered_rows())
+        elif field.data is not None:
+            options += (f'<option value="{field.data.id}" selected>'
+                        f'{escape(str(field.data))}</option>')
         url = url_for(f"{field.view_name}.search_related", column=field.short_name)
         attrs = html_params(name=field.name, **{
             "class": "form-control console-search-select", "data-url": url,
@@ -39,9 +46,22 @@ class SearchSelectWidget:
 class SearchSelectField(Field):
     widget = SearchSelectWidget()
 
-    def __init__(self, label=None, validators=None, model=None, view_name=None, **kwargs):
+    def __init__(self, label=None, validators=None, model=None, view_name=None,
+                 filtering=False, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.model, self.view_name, self.raw, self._invalid = model, view_name, "", False
+        self.filtering = filtering
+
+    def filtered_rows(self) -> list:
+        """The rows the list is filtered by (?_flt_<n>_<column>=<id>), in the viewer's scope."""
+        pattern = re.compile(rf"_flt_\d+_{re.escape(self.short_name)}")
+        ids = {int(v) for k, values in request.args.lists() if pattern.fullmatch(k)
+               for v in values if v.isdigit()}
+        if not ids:
+            return []
+        session = current_app.appbuilder.session
+        return session.scalars(select(self.model).where(
+            self.model.id.in_(ids), scope_clause(self.model))).all()
 
     def _value(self):
         return "" if self.data is None else str(self.data.id)
