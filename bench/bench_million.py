@@ -490,14 +490,20 @@ class Clients:
 def paired_medians(big, floor, repeat) -> tuple[float, float]:
     """Median seconds of big() and floor(), measured alternately so that load from other
     processes falls on both alike."""
-    big(), floor()  # warm-up
-    times = ([], [])
+    return tuple(interleaved_medians((big, floor), repeat))
+
+
+def interleaved_medians(fns, repeat) -> list[float]:
+    """Median seconds of each of `fns`, called in turn `repeat` times after a warm-up."""
+    for fn in fns:
+        fn()
+    times = [[] for _ in fns]
     for _ in range(repeat):
-        for fn, bucket in ((big, times[0]), (floor, times[1])):
+        for fn, bucket in zip(fns, times):
             start = time.perf_counter()
             fn()
             bucket.append(time.perf_counter() - start)
-    return statistics.median(times[0]), statistics.median(times[1])
+    return [statistics.median(bucket) for bucket in times]
 
 
 # --- list pages -------------------------------------------------------------------------
@@ -611,13 +617,13 @@ def measure_aggregates(big, floor, big_url, repeat) -> dict:
     engine = create_engine(big_url)
     out = {}
     for name, url in PAGES.items():
-        page, floor_page = paired_medians(lambda u=url: big.get("api", "admin", u),
-                                          lambda u=url: floor.get("api", "admin", u), repeat)
-
         def bare(statement=text(BARE[name])):
             with engine.connect() as conn:
                 conn.execute(statement).fetchall()
-        bare_time, _ = paired_medians(bare, lambda: None, repeat)
+        # the page, its floor and its bare GROUP BY in turn: a load falls on all three
+        page, floor_page, bare_time = interleaved_medians(
+            (lambda u=url: big.get("api", "admin", u),
+             lambda u=url: floor.get("api", "admin", u), bare), repeat)
         out[name] = {"page": page, "bare": bare_time, "floor": floor_page,
                      "goal": floor_page + 2 * bare_time,
                      "ratio_to_goal": page / (floor_page + 2 * bare_time)}

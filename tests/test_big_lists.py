@@ -196,3 +196,46 @@ def test_import_asks_the_database_per_chunk_not_per_row(app, browser):
 
     few, many = statements(6), statements(60)
     assert many - few < 5, (few, many)
+
+
+def test_overdue_count_in_the_complaint_title_stops_at_its_cap(api, browser, dedicated_clerk,
+                                                               monkeypatch):
+    """The list's title counts overdue complaints up to TITLE_CAP, then says "N+"; the
+    dashboard's overdue counts stay exact."""
+    from app.models import complaints
+    from app.views import complaints as complaint_views
+    monkeypatch.setattr(complaints, "TITLE_CAP", 2)
+    monkeypatch.setattr(complaint_views, "TITLE_CAP", 2)
+    me = api(dedicated_clerk)
+    customer = me.post("/api/v1/customer/", json={"name": unique("超期")}).json["id"]
+    for _ in range(3):  # registered in March 2025: the deadline to handle them has passed
+        r = me.post("/api/v1/complaint/", json={
+            "customer": customer, "complainant": "王女士", "category": "general",
+            "description": "送货延误", "received_at": "2025-03-04T10:00:00"})
+        assert r.status_code == 201, r.json
+    assert "超期 2+ 条" in browser(dedicated_clerk).text("/complaintview/list/")
+    assert me.get("/api/v1/complaint/overdue").json["result"]["total"] == 3
+
+
+def test_pages_read_by_id_first_keep_order_filters_and_scope(api, dedicated_clerk):
+    """A page's ids come from the scope and sort indexes, then its rows are joined: the
+    pages of 2 put together are the page of 10, in the same order, filtered and scoped."""
+    prefix = unique("分页")
+    add_customers(api, dedicated_clerk, prefix, 7)
+    add_customers(api, "clerk3", prefix + "乙", 2)  # found by the filter, not in my scope
+    me = api(dedicated_clerk)
+    for order in (("name", "desc"), ("customer_type", "asc"), ("code", "asc")):
+        base = {"filters": [{"col": "name", "opr": "ct", "value": prefix}],
+                "order_column": order[0], "order_direction": order[1],
+                "columns": ["id", "name", "owner.username"]}
+
+        def page(n, size, base=base):
+            r = me.get("/api/v1/customer/?q=" + quote(prison.dumps(
+                {**base, "page": n, "page_size": size})))
+            assert r.status_code == 200, r.json
+            return r.json["result"]
+        whole = page(0, 10)
+        assert len(whole) == 7 and {row["owner"]["username"] for row in whole} == \
+            {dedicated_clerk}
+        assert [row["id"] for n in range(4) for row in page(n, 2)] == \
+            [row["id"] for row in whole]
