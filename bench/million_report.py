@@ -1,7 +1,7 @@
 """Turn bench_million.py's JSON into the Markdown tables of bench/RESULTS.md, each figure
 next to its goal (issue 18).
 
-    python bench/million_report.py bench/million-sqlite.json [bench/million-pg.json …]
+    python bench/million_report.py bench/million.json [other.json …]
 """
 import json
 import sys

@@ -2,7 +2,7 @@
 
 bench_million.py builds a million rows (SQLite always; PostgreSQL too when
 BENCH_DATABASE_URL and BENCH_FLOOR_DATABASE_URL name two scratch databases, which it
-wipes) and takes about an hour on two cores; MILLION_ROWS=100000 for a quicker look.
+wipes) and takes about 15 minutes a database on two cores; MILLION_ROWS=100000 for a quicker look.
 Its figures go to bench/million.json; `python bench/million_report.py bench/million.json`
 prints them as the Markdown tables of bench/RESULTS.md.
 """
