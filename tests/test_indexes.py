@@ -199,4 +199,4 @@ def test_overdue_partial_indexes_match_the_migration():
             name = f"ix_complaint_overdue_{kind}{suffix}"
             columns = ", ".join([*scope, deadline])
             assert declared[name] == (f"CREATE INDEX {name} ON complaint ({columns}) "
-                                      f"WHERE {pending}")
+                                      f"INCLUDE (id) WHERE {pending}")

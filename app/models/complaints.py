@@ -575,8 +575,9 @@ OVERDUE_INDEXES = {
 for _kind, (_deadline, _pending) in OVERDUE_INDEXES.items():
     for _suffix, _scope in (("", ()), ("_owner", (Complaint.owner_id,)),
                             ("_dept", (Complaint.department_id,))):
+        # INCLUDE (id): PostgreSQL counts from the index alone (SQLite's hold the rowid)
         Index(f"ix_complaint_overdue_{_kind}{_suffix}", *_scope, _deadline,
-              postgresql_where=_pending, sqlite_where=_pending)
+              postgresql_where=_pending, sqlite_where=_pending, postgresql_include=["id"])
 list_indexes(ImprovementMeasure, ("due_date", "status", "verified_on"), filters=("source_type",))
 
 

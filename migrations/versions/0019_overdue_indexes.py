@@ -32,7 +32,8 @@ def upgrade():
         for suffix, scope in SCOPES:
             op.create_index(f"ix_complaint_overdue_{kind}{suffix}", "complaint",
                             [*scope, deadline],
-                            postgresql_where=sa.text(pending), sqlite_where=sa.text(pending))
+                            postgresql_where=sa.text(pending), sqlite_where=sa.text(pending),
+                            postgresql_include=["id"])
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ANALYZE complaint")
 
