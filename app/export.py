@@ -231,13 +231,14 @@ def start_background_export(app, engine, job_id, statement, columns, title, tota
     (a busy database only delays the next update) and the final update has its own session.
     """
 
-    last = [0.0]
+    last_update = 0.0
 
     def progress(n):
+        nonlocal last_update
         # at most one update a second: a commit per 1,000 rows cost the job ~10 % at 1M
-        if time.monotonic() - last[0] < PROGRESS_SECONDS and (total is None or n < total):
+        if time.monotonic() - last_update < PROGRESS_SECONDS and (total is None or n < total):
             return  # close_job records the final count
-        last[0] = time.monotonic()
+        last_update = time.monotonic()
         try:
             with Session(engine) as s:
                 s.query(ExportJob).filter_by(id=job_id).update({"done_rows": n})

@@ -112,15 +112,6 @@ class CappedCount(int):
         return f"{COUNT_CAP:,}+"
 
 
-def capped_count(session, query) -> int:
-    """The rows of a Core select, counted up to COUNT_CAP + 1 (a CappedCount past it)."""
-    limited = query.with_only_columns(literal(1).label("one"), maintain_column_froms=True) \
-        .order_by(None)
-    n = session.scalar(select(func.count()).select_from(
-        limited.limit(COUNT_CAP + 1).subquery()))
-    return CappedCount(n) if n > COUNT_CAP else n
-
-
 def beyond_cap(page, page_size) -> bool:
     return bool(page and page_size) and page * page_size >= COUNT_CAP
 
@@ -140,7 +131,10 @@ class ScopedInterface(SQLAInterface):
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         inner = self._apply_inner_all(query, filters, aliases_mapping={})
-        return capped_count(self.session, inner.statement)
+        limited = inner.with_entities(literal(1).label("one")).order_by(None)
+        limited = limited.limit(COUNT_CAP + 1).subquery()
+        n = self.session.scalar(select(func.count()).select_from(limited))
+        return CappedCount(n) if n > COUNT_CAP else n
 
     def exact_count(self, filters=None) -> int:
         inner = self._apply_inner_all(self.session.query(self.obj), filters, aliases_mapping={})

@@ -62,9 +62,8 @@ def other_tables(r) -> list[str]:
                      f"{v['floor'] * 1000:.0f} ms | {v['ratio_to_goal']:.2f} | ≤ 1 "
                      f"{verdict(v['ratio_to_goal'] <= 1)} |")
     e = r["export"]
-    def runs(mode):  # older results have one run per mode
-        return " (" + " / ".join(f"{t:.0f}" for t in e[mode]["runs"]) + ")" \
-            if "runs" in e[mode] else ""
+    def runs(mode):
+        return " (" + " / ".join(f"{t:.0f}" for t in e[mode]["runs"]) + ")"
 
     lines += ["", "| export of every customer | seconds (order raw, job, job, raw) | "
               "memory growth | goal |",
