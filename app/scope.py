@@ -6,7 +6,7 @@ found (404), never "forbidden".
 """
 from flask import abort, g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import asc, desc, false, func, literal, select, true
+from sqlalchemy import asc, desc, false, func, select, true
 
 from app.search import SearchFilterConverter, SearchFilters
 
@@ -131,7 +131,9 @@ class ScopedInterface(SQLAInterface):
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         inner = self._apply_inner_all(query, filters, aliases_mapping={})
-        limited = inner.with_entities(literal(1).label("one")).order_by(None)
+        # The primary key, not a literal: with no scope WHERE a literal alone loses the FROM
+        # (SELECT 1 LIMIT …) and every list of a role that sees all rows counted 1.
+        limited = inner.with_entities(self.obj.id).order_by(None)
         limited = limited.limit(COUNT_CAP + 1).subquery()
         n = self.session.scalar(select(func.count()).select_from(limited))
         return CappedCount(n) if n > COUNT_CAP else n
