@@ -10,6 +10,9 @@ DEVKEY  = SECRET_KEY="$${SECRET_KEY:-$$(cat $(KEYFILE))}"
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 WORKERS ?= 4
+# Test processes (pytest-xdist; whole files per process, each with its own database).
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 .PHONY: run test serve migrate demo i18n translations bench clean
 
@@ -45,9 +48,9 @@ run: i18n demo
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (see README).
 test: $(VENV)/.dev i18n
 	$(BIN)/ruff check app tests tools bench config.py run.py
-	env -u TEST_DATABASE_URL $(BIN)/python -m pytest -q tests
+	env -u TEST_DATABASE_URL $(PYTEST) tests
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-	  echo "== again on PostgreSQL"; $(BIN)/python -m pytest -q tests; fi
+	  echo "== again on PostgreSQL"; $(PYTEST) tests; fi
 
 # Production: gunicorn workers on PostgreSQL (DATABASE_URL). Permissions and schema are
 # written once here, never by the workers, so any number of servers can share one database.
