@@ -307,6 +307,56 @@ def test_deactivated_user_loses_session_and_token(app, api, browser, session):
     assert token.get("/api/v1/customer/").status_code == 401
 
 
+def _user_form(session, username, active: bool) -> dict:
+    user = user_row(session, username)
+    form = {"last_name": user.last_name, "first_name": user.first_name,
+            "username": user.username, "email": user.email, "department": "",
+            "roles": [str(role.id) for role in user.roles]}
+    if active:
+        form["active"] = "y"
+    return form
+
+
+def test_reactivation_does_not_revive_old_cookies_and_tokens(app, browser, session):
+    """Admin deactivates the user in the user form, then reactivates them: the cookie,
+    access token and refresh token from before stay refused; a new login works."""
+    username = new_user(app)
+    client = app.test_client()
+    tokens = client.post("/api/v1/security/login", json={
+        "username": username, "password": DEMO_PASSWORD, "provider": "db", "refresh": True}).json
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    refresh = {"Authorization": f"Bearer {tokens['refresh_token']}"}
+    old_cookie = _cookie(browser(username))
+    epoch = user_row(session, username).session_epoch
+    admin = browser("admin")
+    pk = user_row(session, username).id
+    for active in (False, True):
+        r = admin.post(f"/users/edit/{pk}", _user_form(session, username, active))
+        assert r.status_code == 302 and user_row(session, username).active is active
+    assert user_row(session, username).session_epoch == epoch + 1
+    assert client.get("/api/v1/customer/", headers=bearer).status_code == 401
+    assert client.post("/api/v1/security/refresh", headers=refresh).status_code == 401
+    replay = app.test_client()
+    replay.set_cookie("session", old_cookie)
+    assert replay.get("/users/userinfo/").status_code == 302
+    assert can_log_in(browser, username, DEMO_PASSWORD)
+    fresh = client.post("/api/v1/security/login", json={
+        "username": username, "password": DEMO_PASSWORD, "provider": "db"}).json
+    assert client.get("/api/v1/customer/", headers={
+        "Authorization": f"Bearer {fresh['access_token']}"}).status_code == 200
+
+
+def test_editing_an_active_user_keeps_their_sessions(app, browser, session):
+    username = new_user(app)
+    me = browser(username)
+    pk = user_row(session, username).id
+    form = _user_form(session, username, True)
+    form["first_name"] = "改"
+    assert browser("admin").post(f"/users/edit/{pk}", form).status_code == 302
+    assert user_row(session, username).first_name == "改"
+    assert me.get("/users/userinfo/").status_code == 200
+
+
 # --- 7. CSRF on API writes that ride a session cookie -----------------------------------------
 def test_cookie_write_with_a_bogus_bearer_header_still_needs_csrf(browser, session):
     b = browser("clerk1")
