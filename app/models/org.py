@@ -46,7 +46,8 @@ class ConsoleUser(User):
     # and what every login touches is left out.
     audited = True
     audit_mask = ("password",)
-    audit_skip = ("last_login", "login_count", "fail_login_count", "created_by", "changed_by")
+    audit_skip = ("last_login", "login_count", "fail_login_count", "created_by", "changed_by",
+                  "session_epoch")
     label = _l("用户")
     field_labels = {"username": _l("用户名"), "first_name": _l("名"), "last_name": _l("姓"),
                     "email": _l("邮箱"), "active": _l("启用"), "password": _l("密码"),
