@@ -25,9 +25,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    from app.csp import init_csp
     from app.guards import init_guards
     from app.sessions import init_sessions
     init_sessions(app)
+    init_csp(app)
     init_guards(app, db)
     with app.app_context():
         appbuilder.init_app(app, db.session)
