@@ -25,9 +25,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     csrf.init_app(app)
+    from app.csp import init_csp
     from app.guards import init_guards
     from app.sessions import init_sessions
     init_sessions(app)
+    init_csp(app)
     init_guards(app, db)
     with app.app_context():
         appbuilder.init_app(app, db.session)
@@ -51,22 +53,21 @@ def create_app(overrides: dict | None = None) -> Flask:
     return app
 
 
-KNOWN_KEYS = ("dev-only-change-me-8f3c2a91-5d0b7e64c1a9",)  # once written in config.py
-
-
 class MissingSecretKey(RuntimeError):
     pass
 
 
 def _require_secret_keys(app: Flask) -> None:
-    """DESIGN.md §9: keys come from the environment; no start falls back to a known one."""
+    """DESIGN.md §9: keys come from the environment; no start with a known or weak one."""
+    from app.keys import key_problem
     for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
         key = app.config.get(name)
         if name == "JWT_SECRET_KEY" and not key:
             continue  # flask-jwt-extended signs with SECRET_KEY then
-        if not key or key in KNOWN_KEYS or len(str(key)) < 16:
+        problem = key_problem(key)
+        if problem:
             raise MissingSecretKey(
-                f"{name} is missing or too weak. Set it in the environment, e.g.\n"
+                f"{name} {problem}. Set a random one in the environment, e.g.\n"
                 f"  export {name}=$(python3 -c 'import secrets; print(secrets.token_hex(32))')\n"
                 "(`make run` creates instance/secret_key for local use and passes it on.)")
 

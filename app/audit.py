@@ -341,11 +341,15 @@ def _after_rollback(session, _previous):
     session.info.pop("audit_new", None)
 
 
-def row_entries(session, resource, row_id, limit=200) -> list:
-    """The 变更记录 of one row, newest first."""
+def row_entries(session, resource, row_id, since=None, limit=200) -> list:
+    """The 变更记录 of one row from `since` (its creation) on, newest first: entries of an
+    earlier row that had the same id (a deleted one, before ids stopped being reused) are
+    not this row's."""
+    query = select(AuditLog).where(AuditLog.resource == resource, AuditLog.row_id == row_id)
+    if since is not None:
+        query = query.where(AuditLog.at >= since)
     return session.scalars(
-        select(AuditLog).where(AuditLog.resource == resource, AuditLog.row_id == row_id)
-        .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)).all()
+        query.order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)).all()
 
 
 def may_see_row_changes(user) -> bool:

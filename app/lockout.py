@@ -1,5 +1,6 @@
 """Account lockout (DESIGN.md §9): ten failed logins of one account within 15 minutes lock
-it for 15 minutes, on the web form and the JWT API alike.
+it for 15 minutes, on the web form and the JWT API alike. The account is its name in
+lower case, as FAB finds it (CLERK2 is clerk2).
 
 Failures are rows in `login_failure`, so every app server (and every gunicorn worker)
 counts the same ones. A successful login or an admin's 解除锁定 clears the account's
@@ -29,7 +30,8 @@ class LoginFailure(Model):
 
 
 def _key(username) -> str:
-    return (username or "").strip()[:100]
+    # FAB finds users whatever the case of the name: every spelling shares one counter
+    return (username or "").strip().lower()[:100]
 
 
 def locked_until(session, username, now: datetime | None = None) -> datetime | None:

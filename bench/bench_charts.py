@@ -15,6 +15,7 @@ import argparse
 import os
 import random
 import resource
+import secrets
 import statistics
 import sys
 import tempfile
@@ -48,7 +49,7 @@ def build(url: str | None, rows: int, sales_customers: int, reuse: bool = False)
         url = f"sqlite:///{tmp}/bench.db"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False,
                       "AUTH_RATE_LIMITED": False, "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-                      "LOG_LEVEL": "ERROR", "SECRET_KEY": "bench-charts-secret-key-32-bytes-x"})
+                      "LOG_LEVEL": "ERROR", "SECRET_KEY": secrets.token_hex(32)})
     with app.app_context():
         from flask_migrate import downgrade, upgrade
         if url.startswith("postgresql") and not reuse:

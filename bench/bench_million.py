@@ -32,6 +32,7 @@ import io
 import json
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def build_app(url, export_dir):
     return create_app({
         "SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, "AUTH_RATE_LIMITED": False,
         "WTF_CSRF_ENABLED": False, "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-        "LOG_LEVEL": "ERROR", "EXPORT_DIR": export_dir, "SECRET_KEY": "bench-" + "x" * 32,
+        "LOG_LEVEL": "ERROR", "EXPORT_DIR": export_dir, "SECRET_KEY": secrets.token_hex(32),
         "EXPORT_BACKGROUND_ROWS": 50000})
 
 

@@ -8,6 +8,7 @@ import hashlib
 import itertools
 import os
 import re
+import secrets
 import tempfile
 
 import pytest
@@ -16,8 +17,9 @@ from itsdangerous import URLSafeTimedSerializer
 from app import create_app
 from app.demo import DEMO_PASSWORD
 
-# Subprocess apps of some tests (and create_app() itself) need a key from the environment.
-os.environ.setdefault("SECRET_KEY", "test-secret-of-at-least-thirty-two-bytes")
+# A strong key drawn per run (create_app() refuses known and weak ones); subprocess apps of
+# some tests get it from the environment.
+SECRET_KEY = os.environ.setdefault("SECRET_KEY", secrets.token_hex(32))
 
 ROLE_USERS = {"Admin": "admin", "Clerk": "clerk1", "Supervisor": "supervisor1",
               "Executive": "executive", "Finance": "finance"}
@@ -63,7 +65,7 @@ def app():
         "RATELIMIT_ENABLED": False,
         "AUTH_RATE_LIMITED": False,
         "EXPORT_DIR": os.path.join(tmp_dir, "exports"),
-        "SECRET_KEY": "test-secret-of-at-least-thirty-two-bytes",
+        "SECRET_KEY": SECRET_KEY,
         "LOG_LEVEL": "WARNING",
     })
     with app.app_context():

@@ -135,3 +135,43 @@ def test_admin_home_lists_locked_accounts_and_a_clerk_does_not_see_it(app, brows
     html = browser("admin").text("/")
     assert "已锁定的账号" in html and dedicated_clerk in html and "09:15" in html
     assert "已锁定的账号" not in browser("clerk1").text("/")
+
+
+def spellings(name: str) -> list[str]:
+    alternating = "".join(c.upper() if i % 2 else c for i, c in enumerate(name))
+    return [name, name.upper(), name.capitalize(), alternating, alternating.swapcase(),
+            f"  {name.title()} "]
+
+
+def test_every_spelling_of_a_name_shares_one_counter_on_web_and_api(app, browser, clock,
+                                                                     dedicated_clerk):
+    """FAB finds CLERK2 as clerk2: the ten failures count for the account whatever the case,
+    and while it is locked no spelling gets in, on the API or the web form."""
+    names = spellings(dedicated_clerk)
+    assert len(set(names)) == 6
+    b = browser()
+    for attempt in range(9):
+        name = names[attempt % 6]
+        if attempt % 2:
+            b.login(name, "Wrong@2026")
+        else:
+            assert api_login(app, name, "Wrong@2026").status_code == 401
+    assert api_login(app, names[3], "Wrong@2026").status_code == 429
+    for name in names:
+        r = api_login(app, name, DEMO_PASSWORD)
+        assert r.status_code == 429 and "09:15" in r.json["message"], name
+        web = browser()
+        page = web.text(web.login(name).location)
+        assert "账号已锁定" in flashes(page), name
+        assert web.get("/api/v1/customer/").status_code == 401, name
+    clock.advance(minutes=15)
+    assert api_login(app, names[1], DEMO_PASSWORD).status_code == 200
+
+
+def test_admin_unlock_clears_the_failures_of_every_spelling(app, browser, clock, session,
+                                                            dedicated_clerk):
+    fail(app, dedicated_clerk.upper(), 10)
+    user_id = session.scalar(select(ConsoleUser.id)
+                             .where(ConsoleUser.username == dedicated_clerk))
+    assert browser("admin").post(f"/users/action/unlock/{user_id}").status_code == 302
+    assert api_login(app, dedicated_clerk.capitalize(), DEMO_PASSWORD).status_code == 200

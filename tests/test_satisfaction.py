@@ -637,9 +637,9 @@ def test_survey_dropdown_of_measures_offers_only_surveys_in_scope(api, browser):
 
 # --- demo data --------------------------------------------------------------------------------
 DEMO_SCRIPT = """
-import json, sys
+import json, os, sys
 from app import create_app
-app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": "x" * 40,
+app = create_app({"SQLALCHEMY_DATABASE_URI": sys.argv[1], "SECRET_KEY": os.environ["SECRET_KEY"],
                   "LOG_LEVEL": "WARNING"})
 with app.app_context():
     from flask_migrate import upgrade

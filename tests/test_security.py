@@ -3,6 +3,7 @@ CSRF, and bad input that never gives a 5xx (DESIGN.md §9)."""
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 import textwrap
@@ -13,6 +14,7 @@ from sqlalchemy import func, select
 
 from app import MissingSecretKey, create_app
 from app.demo import DEMO_PASSWORD
+from app.keys import key_problem
 from app.models.complaints import Complaint
 from app.models.customers import Customer, Transaction
 from app.models.org import ConsoleUser, Department
@@ -170,10 +172,50 @@ def test_login_survives_a_favicon_request_racing_the_login_page(app, browser):
 
 
 # --- 5. keys come from the environment ----------------------------------------------------
-@pytest.mark.parametrize("key", [None, "", "dev-only-change-me-8f3c2a91-5d0b7e64c1a9", "short"])
-def test_app_refuses_to_start_without_a_real_key(key):
-    with pytest.raises(MissingSecretKey):
-        create_app({"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+WEAK_KEYS = [
+    (None, "is not set"), ("", "is not set"),
+    ("dev-only-change-me-8f3c2a91", "history"),  # config.py's defaults in the git history
+    ("dev-only-change-me-8f3c2a91-5d0b7e64c1a9", "history"),
+    ("test-secret-of-at-least-thirty-two-bytes", "history"),  # the tests' old key
+    ("aaaaaaaaaaaaaaaa", "too weak"), ("x" * 64, "too weak"), ("short", "too weak"),
+    ("abcd" * 16, "too weak"), ("0123456789abcdef" * 4, "too weak"),
+    ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "too weak"),
+    ("bench-" + "x" * 32, "too weak"), ("Password123!", "too weak"),
+    ("0123456789abcdef", "too weak"),  # 64 bits of hex
+]
+
+
+@pytest.mark.parametrize("name", ["SECRET_KEY", "JWT_SECRET_KEY"])
+@pytest.mark.parametrize("key,reason", WEAK_KEYS)
+def test_app_refuses_to_start_with_a_known_or_weak_key(name, key, reason):
+    if name == "JWT_SECRET_KEY" and not key:
+        return  # no JWT key: tokens are signed with SECRET_KEY
+    overrides = {"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": "sqlite://"}
+    overrides[name] = key
+    with pytest.raises(MissingSecretKey) as refused:
+        create_app(overrides)
+    message = str(refused.value)
+    assert message.startswith(name) and reason in message and "token_hex(32)" in message
+
+
+@pytest.mark.parametrize("key", [secrets.token_hex(16), secrets.token_hex(32),
+                                 secrets.token_urlsafe(32), secrets.token_bytes(32)])
+def test_random_keys_of_128_bits_and_more_are_accepted(key):
+    assert key_problem(key) is None
+
+
+def test_strong_keys_pass_the_start_check():
+    from flask import Flask
+
+    from app import _require_secret_keys
+    probe = Flask("probe")  # a second create_app() would re-initialise the shared appbuilder
+    probe.config.update(SECRET_KEY=secrets.token_hex(32), JWT_SECRET_KEY=secrets.token_urlsafe(32))
+    _require_secret_keys(probe)
+
+
+def test_the_tests_draw_a_strong_key_per_run(app):
+    assert key_problem(app.secret_key) is None
+    assert app.secret_key == os.environ["SECRET_KEY"]
 
 
 def test_config_has_no_key_written_in_it(monkeypatch):
@@ -305,6 +347,56 @@ def test_deactivated_user_loses_session_and_token(app, api, browser, session):
         db.session.commit()
     assert b.get("/users/userinfo/").status_code == 302
     assert token.get("/api/v1/customer/").status_code == 401
+
+
+def _user_form(session, username, active: bool) -> dict:
+    user = user_row(session, username)
+    form = {"last_name": user.last_name, "first_name": user.first_name,
+            "username": user.username, "email": user.email, "department": "",
+            "roles": [str(role.id) for role in user.roles]}
+    if active:
+        form["active"] = "y"
+    return form
+
+
+def test_reactivation_does_not_revive_old_cookies_and_tokens(app, browser, session):
+    """Admin deactivates the user in the user form, then reactivates them: the cookie,
+    access token and refresh token from before stay refused; a new login works."""
+    username = new_user(app)
+    client = app.test_client()
+    tokens = client.post("/api/v1/security/login", json={
+        "username": username, "password": DEMO_PASSWORD, "provider": "db", "refresh": True}).json
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    refresh = {"Authorization": f"Bearer {tokens['refresh_token']}"}
+    old_cookie = _cookie(browser(username))
+    epoch = user_row(session, username).session_epoch
+    admin = browser("admin")
+    pk = user_row(session, username).id
+    for active in (False, True):
+        r = admin.post(f"/users/edit/{pk}", _user_form(session, username, active))
+        assert r.status_code == 302 and user_row(session, username).active is active
+    assert user_row(session, username).session_epoch == epoch + 1
+    assert client.get("/api/v1/customer/", headers=bearer).status_code == 401
+    assert client.post("/api/v1/security/refresh", headers=refresh).status_code == 401
+    replay = app.test_client()
+    replay.set_cookie("session", old_cookie)
+    assert replay.get("/users/userinfo/").status_code == 302
+    assert can_log_in(browser, username, DEMO_PASSWORD)
+    fresh = client.post("/api/v1/security/login", json={
+        "username": username, "password": DEMO_PASSWORD, "provider": "db"}).json
+    assert client.get("/api/v1/customer/", headers={
+        "Authorization": f"Bearer {fresh['access_token']}"}).status_code == 200
+
+
+def test_editing_an_active_user_keeps_their_sessions(app, browser, session):
+    username = new_user(app)
+    me = browser(username)
+    pk = user_row(session, username).id
+    form = _user_form(session, username, True)
+    form["first_name"] = "改"
+    assert browser("admin").post(f"/users/edit/{pk}", form).status_code == 302
+    assert user_row(session, username).first_name == "改"
+    assert me.get("/users/userinfo/").status_code == 200
 
 
 # --- 7. CSRF on API writes that ride a session cookie -----------------------------------------

@@ -3,11 +3,12 @@ from flask import g, has_app_context
 from flask_appbuilder import Model
 from flask_appbuilder.security.sqla.models import Role, User
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, ForeignKey, Integer, String, select
+from sqlalchemy import Column, ForeignKey, Integer, String, event, select
 from sqlalchemy.orm import object_session, relationship
 
 from app.errors import RowRejected
 from app.models.base import SHARED, RegisterMixin, list_indexes
+from app.sessions import end_sessions
 
 
 class Department(RegisterMixin, Model):
@@ -45,7 +46,8 @@ class ConsoleUser(User):
     # and what every login touches is left out.
     audited = True
     audit_mask = ("password",)
-    audit_skip = ("last_login", "login_count", "fail_login_count", "created_by", "changed_by")
+    audit_skip = ("last_login", "login_count", "fail_login_count", "created_by", "changed_by",
+                  "session_epoch")
     label = _l("用户")
     field_labels = {"username": _l("用户名"), "first_name": _l("名"), "last_name": _l("姓"),
                     "email": _l("邮箱"), "active": _l("启用"), "password": _l("密码"),
@@ -55,8 +57,8 @@ class ConsoleUser(User):
         nullable=True, index=True,
     )
     department = relationship(Department, foreign_keys=[department_id])
-    # Moves on at logout and at a password change: older sessions and tokens end
-    # (app/sessions.py).
+    # Moves on at logout, at a password change and at deactivation: older sessions and
+    # tokens end (app/sessions.py).
     session_epoch = Column(Integer, nullable=False, default=0, server_default="0")
 
     def get_full_name(self) -> str:
@@ -83,6 +85,14 @@ class ConsoleUser(User):
             cache[self.department_id] = department_subtree(object_session(self),
                                                            self.department_id)
         return cache[self.department_id]
+
+
+@event.listens_for(ConsoleUser.active, "set", active_history=True)
+def _deactivation_ends_sessions(user, value, old, _initiator):
+    """Deactivation ends sessions like logout does, on every path (user form, 离职交接,
+    CLI): reactivating the account must not revive its old cookies and tokens."""
+    if old is True and not value:
+        end_sessions(user)
 
 
 def department_subtree(session, dept_id: int) -> frozenset[int]:

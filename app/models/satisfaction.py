@@ -300,10 +300,10 @@ def survey_results(session, survey, user=None) -> dict:
 
 
 def dimension_scores(session, user=None, start: date | None = None,
-                     end: date | None = None) -> list[dict]:
+                     end: date | None = None, department_ids=None) -> list[dict]:
     """Satisfaction per dimension (dashboard tile): valid responses of reported surveys in
-    the viewer's scope answered in [start, end); [{name, label, answers, average,
-    satisfied_share}], lowest first."""
+    the viewer's scope (and `department_ids`) answered in [start, end); [{name, label,
+    answers, average, satisfied_share}], lowest first."""
     conditions = [SurveyResponse.survey_id.in_(
         select(SatisfactionSurvey.id).where(SatisfactionSurvey.status == "reported")),
         scope_clause(SurveyResponse, user)]
@@ -311,6 +311,8 @@ def dimension_scores(session, user=None, start: date | None = None,
         conditions.append(SurveyResponse.answered_on >= start)
     if end is not None:
         conditions.append(SurveyResponse.answered_on < end)
+    if department_ids is not None:
+        conditions.append(SurveyResponse.department_id.in_(department_ids))
     rows = _dimension_rows(session, conditions)
     for row in rows:
         del row["total"], row["satisfied"]
@@ -473,8 +475,10 @@ def _request_counts(received, answered, timely, overdue) -> dict:
             "overdue": overdue, "response_timely_rate": _rate(timely, answered)}
 
 
-def service_request_stats(session, start: datetime, end: datetime, user=None) -> dict:
-    """Requests received in [start, end) in the viewer's scope, in one query (GROUP BY
+def service_request_stats(session, start: datetime, end: datetime, user=None,
+                          department_ids=None) -> dict:
+    """Requests received in [start, end) in the viewer's scope (and `department_ids`), in
+    one query (GROUP BY
     urgency): received, responded, responded_in_time (responded_at ≤ respond_due_at),
     overdue and 响应及时率 = in time / responded (None when nothing was responded); the
     totals at the top level and `by_urgency` rows (urgent first)."""
@@ -486,7 +490,9 @@ def service_request_stats(session, start: datetime, end: datetime, user=None) ->
                func.coalesce(func.sum(case((in_time, 1), else_=0)), 0),
                func.coalesce(func.sum(case((ServiceRequest.overdue, 1), else_=0)), 0))
         .where(ServiceRequest.received_at >= start, ServiceRequest.received_at < end,
-               scope_clause(ServiceRequest, user))
+               scope_clause(ServiceRequest, user),
+               *(() if department_ids is None else
+                 (ServiceRequest.department_id.in_(department_ids),)))
         .group_by(ServiceRequest.urgency))
     counts = {row[0]: [int(n or 0) for n in row[1:]] for row in result}
     totals = [sum(values[i] for values in counts.values()) for i in range(4)]

@@ -565,7 +565,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 kwargs["history"] = history(self.datamodel.session, item)
                 kwargs["may_edit"] = edit_refusal(item, g.user) is None
             if item is not None and audit.may_see_row_changes(g.user):
-                entries = audit.row_entries(self.datamodel.session, item.__tablename__, item.id)
+                entries = audit.row_entries(self.datamodel.session, item.__tablename__, item.id,
+                                            since=getattr(item, "created_on", None))
                 kwargs["row_changes"] = [(e, audit.change_lines(e.resource, e.changes))
                                          for e in entries]
                 kwargs["audit_actions"] = audit.ACTIONS

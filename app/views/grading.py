@@ -395,12 +395,15 @@ PARETO_SHOWN = 60  # customers drawn one by one; the rest as one bar 其他
 
 def abc_pareto(session, user, params) -> dict:
     """ABC Pareto chart of a year (the year of the period's end, else of the latest
-    transaction in scope): `app.grading.abc_statement` (window functions, in SQL) with its
+    transaction in scope and department): `app.grading.abc_statement` (window functions, in SQL) with its
     tail beyond the first PARETO_SHOWN customers grouped in the same query, so at most
     PARETO_SHOWN + 1 rows come back; sales bars, the cumulative share on a percent axis with
     the A/B cut-offs, and the class counts."""
+    in_department = () if params.department_ids is None else \
+        (Transaction.department_id.in_(params.department_ids),)
     day = params.end or params.start or session.scalar(
-        select(func.max(Transaction.date)).where(scope_clause(Transaction, user)))
+        select(func.max(Transaction.date)).where(scope_clause(Transaction, user),
+                                                 *in_department))
     year = day.year if day is not None else today_cn().year
     rule = active_rule(session)
     ranked = grading.abc_statement(session, year, user, rule=rule,

@@ -9,6 +9,7 @@ monthly statistics and the home-page panels.
   import_responses/<id>, response_template/, form/<id>
 """
 import io
+from datetime import timedelta
 
 from flask import abort, flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
@@ -107,8 +108,9 @@ RESPONSE_IMPORT = ImportSpec(
 
 def satisfaction_by_dimension(session, user, params) -> dict:
     """Dashboard tile: `dimension_scores` (one SQL query) of the reported surveys' valid
-    answers in the period, lowest first."""
-    rows = dimension_scores(session, user, params.start, params.end)
+    answers in the period (to inclusive) and department, lowest first."""
+    end = params.end + timedelta(days=1) if params.end else None
+    rows = dimension_scores(session, user, params.start, end, params.department_ids)
     return {"labels": [str(r["label"]) for r in rows],
             "series": [{"name": _("平均分"), "key": "average",
                         "data": [r["average"] for r in rows]},
@@ -125,7 +127,8 @@ def service_requests_in_time(session, user, params) -> dict:
     keys = ("received", "responded", "responded_in_time")
     data = {k: [] for k in (*keys, "response_timely_rate")}
     for month in months:
-        stats = service_request_stats(session, *month_bounds(month), user=user)
+        stats = service_request_stats(session, *month_bounds(month), user=user,
+                                      department_ids=params.department_ids)
         for k in data:
             data[k].append(stats[k])
     names = {"received": _("受理"), "responded": _("已响应"),

@@ -5,11 +5,20 @@
  * kind, links, list_url}) with the page's period and department filter. A series with
  * axis "rate" holds fractions 0–1 and is drawn as a line on a percent axis. Clicking a bar,
  * point or slice opens the list behind it. Nothing is loaded from another host.
+ * Names come from users (customers, owners): every value put into tooltip HTML is
+ * escaped; legends, labels and axes are drawn as canvas text.
  */
 (function () {
   "use strict";
 
   var FILTERS = ["from", "to", "department"];
+
+  var ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+
+  function escapeHtml(value) {
+    return String(value === null || value === undefined ? "" : value)
+      .replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
+  }
 
   function percent(value) {
     return value === null || value === undefined ? "—" : (value * 100).toFixed(1) + "%";
@@ -44,7 +53,8 @@
     var series = data.series[0] || {name: "", data: []};
     option.tooltip.trigger = "item";
     option.tooltip.formatter = function (p) {
-      return p.name + "：" + number(p.value) + "（" + p.percent + "%）";
+      return escapeHtml(p.name) + "：" + escapeHtml(number(p.value)) + "（" +
+        escapeHtml(p.percent) + "%）";
     };
     option.legend.top = "bottom";
     option.series = [{
@@ -62,11 +72,11 @@
     option.tooltip.trigger = "axis";
     option.tooltip.valueFormatter = undefined;
     option.tooltip.formatter = function (items) {
-      var lines = [items[0].axisValueLabel];
+      var lines = [escapeHtml(items[0].axisValueLabel)];
       items.forEach(function (p) {
         var s = data.series[p.seriesIndex];
-        lines.push(p.marker + p.seriesName + "：" +
-                   (s.axis === "rate" ? percent(p.value) : number(p.value)));
+        lines.push(p.marker + escapeHtml(p.seriesName) + "：" +
+                   escapeHtml(s.axis === "rate" ? percent(p.value) : number(p.value)));
       });
       return lines.join("<br>");
     };
@@ -164,7 +174,7 @@
     });
   }
 
-  window.ConsoleCharts = {draw: draw, load: load};
+  window.ConsoleCharts = {draw: draw, load: load, escapeHtml: escapeHtml};
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
