@@ -64,6 +64,7 @@ from app.timeutil import today_cn
 from app.views.fields import SearchSelectField, search_columns
 from app.widgets import datetime_field
 from app.workflow import TransitionError, available, fire, history
+from app.worklist import WORK_ARG, with_work
 
 DEFAULT_ACCESS = {
     OWNED: {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": READ},
@@ -419,6 +420,11 @@ class RegisterView(_RegisterDeclarations, ModelView):
             return None
         return self._edit_widgets(item, form, exclude_cols)
 
+    def _get_list_widget(self, filters, **kwargs):
+        """`?work=<step>` (a 待办 entry) keeps the rows waiting for me to run that step."""
+        filters = with_work(self.datamodel, filters, request.args.get(WORK_ARG))
+        return super()._get_list_widget(filters, **kwargs)
+
     def _edit_widgets(self, item, form, exclude_cols):
         widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
         return self._get_related_views_widgets(
@@ -475,7 +481,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
     def export_xlsx(self):
         """All rows of the current filters and sort (paging ignored), in the viewer's scope."""
         get_filter_args(self._filters, disallow_if_not_in_search=False)
-        filters = self._filters.get_joined_filters(self._base_filters)
+        filters = with_work(self.datamodel, self._filters.get_joined_filters(self._base_filters),
+                            request.args.get(WORK_ARG))
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
         names = export_names(self.list_columns,
                              self.show_fieldsets or [("", {"fields": self.show_columns})])
@@ -547,6 +554,10 @@ class RegisterView(_RegisterDeclarations, ModelView):
         kwargs.setdefault("endpoint", self.endpoint)
         kwargs.setdefault("view_permission", self.class_permission_name)
         kwargs.setdefault("import_enabled", getattr(self, "import_spec", None) is not None)
+        flow, work = model_of(self).workflow, request.args.get(WORK_ARG)
+        if template == self.list_template and flow is not None and work in flow.by_name:
+            kwargs.setdefault("work_step", flow.by_name[work].label)
+            kwargs.setdefault("plain_list_url", url_for(f"{self.endpoint}.list"))
         if template == self.list_template and self.charts:
             kwargs.setdefault("chart_url", url_for(
                 "ChartPageView.page", resource=model_of(self).__tablename__))

@@ -18,7 +18,7 @@ from app.models.complaints import Complaint
 from app.scope import user_scope
 from app.security import ROLE_LABELS
 from app.views.charts import chart_page_context, chart_views, find_chart
-from app.views.home import Panel, home_panel, panels, worklist
+from app.views.home import Panel, home_panel, my_worklist, panels
 
 HEADS = ("Supervisor", "Executive", "Admin")
 
@@ -66,7 +66,7 @@ def is_head(user) -> bool:
 
 
 def dashboard_context(appbuilder, user) -> dict:
-    return {"tiles": tiles_for(appbuilder), "work": worklist(appbuilder, user),
+    return {"tiles": tiles_for(appbuilder), "work": my_worklist(appbuilder, user),
             "panels": panels(appbuilder, user),
             "roles": [str(ROLE_LABELS.get(r.name, r.name)) for r in user.roles],
             "scope": user_scope(user), **chart_page_context(appbuilder)}
