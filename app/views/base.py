@@ -387,7 +387,11 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 return None
         else:
             self.update_redirect()
+            self.prefill_add(form)
         return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def prefill_add(self, form):
+        """A register may fill a new row's form from the link that opened it."""
 
     def _edit(self, pk):
         """FAB's _edit, except that a refused change stays on the form with its input."""

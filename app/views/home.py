@@ -21,6 +21,7 @@ class Panel:
     title: str
     columns: list[str] = field(default_factory=list)
     rows: list[list] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # per row: the record or filtered list
     url: str | None = None  # "全部" link to the list behind the panel
     note: str | None = None  # one line above the table (a reminder, a count)
     style: str = "default"  # bootstrap panel style: default, warning, danger, info

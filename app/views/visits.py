@@ -3,7 +3,7 @@ view), 客户拜访记录表, 待联系客户 (the contact-frequency rule), the 
 the §8 endpoints (visit_plan_item/mine, customer/contact_due, visit_plan/<id>/form.xlsx)."""
 from datetime import date
 
-from flask import g, request, url_for
+from flask import flash, g, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
@@ -11,6 +11,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Column, case, func, select
 from sqlalchemy import inspect as sa_inspect
 from wtforms import DateField, IntegerField, StringField
@@ -330,6 +331,20 @@ class VisitRecordView(_RecordChecks, RegisterView):
     formatters_columns = {"late": _late_mark}
     base_order = ("visit_date", "desc")
 
+    def prefill_add(self, form):
+        """填写拜访记录 from a visit task (?task=<item>): its customer, the plan item, who
+        goes, the customer's contacts the task names; its purpose shown above the form."""
+        item = self.datamodel.session.get(VisitPlanItem, request.args.get("task", 0, type=int))
+        if item is None or not in_scope(item):
+            return
+        form.customer.data, form.visit_plan_item.data = item.customer, item
+        form.visitors.data = "、".join(filter(None, [str(item.visitor or ""), item.visitors]))
+        named = item.contact_info or ""
+        form.contacts_met.data = [c for c in item.customer.contacts
+                                  if c.name in named or (c.phone and c.phone in named)]
+        flash(_("按拜访任务填写：拜访目的 %(purpose)s；联系方式 %(contact)s",
+                purpose=item.purpose or "—", contact=named or "—"), "info")
+
 
 class VisitRecordApi(_RecordChecks, RegisterApi):
     resource_name = "visit_record"
@@ -414,10 +429,13 @@ def visit_tasks_panel(appbuilder, user):
     rows = my_tasks(appbuilder.session, user, limit=HOME_ROWS)
     return Panel(
         title=_("我的拜访任务"),
-        columns=[_("客户名称"), _("拜访目的"), _("拜访时限"), _("计划月份")],
+        columns=[_("客户名称"), _("拜访目的"), _("拜访时限"), _("计划月份"), ""],
         rows=[[r["customer"], r["purpose"],
-               r["deadline"] + (_("（已超时限）") if r["overdue"] else ""), r["month"]]
+               r["deadline"] + (_("（已超时限）") if r["overdue"] else ""), r["month"],
+               Markup('<a class="btn btn-xs btn-primary record-visit" href="%s">%s</a>') % (
+                   url_for("VisitRecordView.add", task=r["id"]), _("填写拜访记录"))]
               for r in rows],
+        links=[url_for("VisitPlanItemView.show", pk=r["id"]) for r in rows],
         url=url_for("VisitPlanItemView.list"),
         style="warning" if any(r["overdue"] for r in rows) else "default")
 
@@ -435,6 +453,7 @@ def contact_due_panel(appbuilder, user):
         columns=[_("客户名称"), _("最近联系"), _("最近实地拜访"), _("逾期天数"), _("原因")],
         rows=[[r["name"], r["last_contact"] or "—", r["last_on_site"] or "—",
                r["days_overdue"], r["reason"]] for r in rows[:HOME_ROWS]],
+        links=[url_for("CustomerView.show", pk=r["id"]) for r in rows[:HOME_ROWS]],
         url=url_for("ContactDueView.list"),
         style="danger" if rows else "default")
 
