@@ -447,11 +447,13 @@ def contact_reasons(is_key, created, last_contact, last_on_site, today) -> tuple
     return max(overdue, default=0), reasons
 
 
-def contact_due(session, user=None, today: date | None = None, limit: int | None = None):
-    """Customers in scope behind the contact rule, most overdue first (one SQL query)."""
+def contact_due(session, user=None, today: date | None = None, limit: int | None = None,
+                where=()):
+    """Customers in scope behind the contact rule, most overdue first (one SQL query);
+    `where`: further conditions on the customer (e.g. a department)."""
     today = today or today_cn()
     rows = []
-    for r in session.execute(contact_due_statement(user, today)):
+    for r in session.execute(contact_due_statement(user, today).where(*where)):
         days, reasons = contact_reasons(r.is_key, r.created_on, r.last_contact,
                                         r.last_on_site, today)
         rows.append({

@@ -79,6 +79,7 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(PermissionMatrixView, "Permission matrix", label=_l("权限矩阵"),
                         icon="fa-th", category="Security")
     appbuilder.add_view_no_menu(ChartPageView)
+    appbuilder.add_view_no_menu(cmp.OverdueComplaintView)
     appbuilder.add_api(WorklistApi)
     current_app.jinja_env.globals["worklist_badge"] = worklist_badge
     appbuilder.add_api(ChartApi)

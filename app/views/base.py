@@ -288,6 +288,10 @@ class RegisterView(_RegisterDeclarations, ModelView):
             return
         cls._declare_defaults(api=False)
         model = cls.datamodel.obj
+        search = cls.__dict__.get("search_columns")
+        if search and model.row_scope == OWNED and "department" not in search:
+            # the dashboard's department filter follows every 明细 link to the list
+            cls.search_columns = [*search, "department"]
         cls.formatters_columns = {**display_formatters(model),
                                   **(cls.__dict__.get("formatters_columns") or {})}
         descriptions = cls.__dict__.get("description_columns") or {}

@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from app.charts import Chart, month_of
 from app.errors import RowRejected
 from app.models.customers import Contact, Customer
-from app.models.org import ConsoleUser
+from app.models.org import ConsoleUser, department_subtree
 from app.models.visits import (
     VisitPlan,
     VisitPlanItem,
@@ -389,7 +389,11 @@ class ContactDueView(BaseView):
     @expose("/")
     @has_access
     def list(self):
-        rows = contact_due(self.appbuilder.session, g.user)
+        """?department=<id>: that department and those below it (the dashboard's filter)."""
+        department = request.args.get("department", type=int)
+        where = () if department is None else (Customer.department_id.in_(
+            department_subtree(self.appbuilder.session, department)),)
+        rows = contact_due(self.appbuilder.session, g.user, where=where)
         return self.render_template("visits/contact_due.html", title=_("待联系客户"),
                                     rows=rows, today=today_cn(),
                                     may_add=self.appbuilder.sm.has_access("can_add",
@@ -494,5 +498,10 @@ def contact_due_by_owner(session, user, params) -> dict:
                         "data": [int(r[3]) - int(r[4]) for r in rows]}]}
 
 
+def contact_due_list(_view, _args, params) -> str:
+    """待联系客户's 明细: the customers behind the rule (in the department chosen)."""
+    return url_for("ContactDueView.list", department=params.department_id)
+
+
 CONTACT_DUE_CHART = Chart("contact_due", _l("待联系客户（按经办人）"), kind="stacked_bar",
-                          query=contact_due_by_owner)
+                          query=contact_due_by_owner, drill=contact_due_list)
