@@ -6,6 +6,7 @@ signed-in user, one FAB action per workflow step (`can_<step>`), the owner-only 
 rule, stale-form detection, Chinese validation messages, and the §8 API extras.
 """
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
@@ -388,6 +389,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
                     return self._get_add_widget(form=form, exclude_cols=exclude_cols)
                 self.post_add(item)
                 flash(self.add_row_message, "success")
+                g.saved_pk = item.id
                 return None
         else:
             self.update_redirect()
@@ -396,6 +398,63 @@ class RegisterView(_RegisterDeclarations, ModelView):
 
     def prefill_add(self, form):
         """A register may fill a new row's form from the link that opened it."""
+
+    # --- where a page goes next ---------------------------------------------
+    def _may_show(self) -> bool:
+        return "can_show" in (self.base_permissions or ()) and \
+            self.appbuilder.sm.has_access("can_show", self.class_permission_name)
+
+    def post_add_redirect(self):
+        """After add: the saved record (its show page)."""
+        pk = getattr(g, "saved_pk", None)
+        if pk is not None and self._may_show():
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return super().post_add_redirect()
+
+    def post_edit_redirect(self):
+        """After edit: the saved record (its show page)."""
+        pk = (request.view_args or {}).get("pk")
+        if pk is not None and self._may_show():
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return super().post_edit_redirect()
+
+    def breadcrumbs(self, pk) -> list[tuple[str, str | None]]:
+        """菜单 › 列表 › 记录 (› 编辑): (label, link) from the menu entry of this view."""
+        category, entry = None, None
+        for group in self.appbuilder.menu.get_list():
+            for child in group.childs or ():
+                if child.baseview is self:
+                    category, entry = group, child
+        crumbs = [(str(category.label), None)] if category is not None and category.childs \
+            else []
+        crumbs.append((str(entry.label if entry is not None else self.list_title),
+                       url_for(f"{self.endpoint}.list")))
+        item = self.datamodel.get(pk, self._base_filters) if pk is not None else None
+        if item is not None:
+            crumbs.append((str(item), url_for(f"{self.endpoint}.show", pk=pk)))
+            if request.endpoint == f"{self.endpoint}.edit":
+                crumbs.append((_("编辑"), None))
+        return crumbs
+
+    def back_to_origin(self, *avoid) -> str:
+        """The page the request came from (same site, not one of `avoid`), else the list."""
+        origin = urlsplit(request.referrer or "")
+        if origin.netloc in ("", request.host) and origin.path.startswith("/") and \
+                origin.path not in avoid:
+            return urlunsplit(("", "", origin.path, origin.query, ""))
+        return url_for(f"{self.endpoint}.list")
+
+    @expose("/delete/<pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk):
+        """Delete, then back to where it was asked (the list with its filters and page);
+        a refused delete stays there with the reason; a deleted row's page is gone."""
+        pk = self._deserialize_pk_if_composite(pk)
+        self._delete(pk)
+        gone = self.datamodel.get(pk, self._base_filters) is None
+        return redirect(self.back_to_origin(
+            *([url_for(f"{self.endpoint}.show", pk=pk), url_for(f"{self.endpoint}.edit", pk=pk)]
+              if gone else [])))
 
     def _edit(self, pk):
         """FAB's _edit, except that a refused change stays on the form with its input."""
@@ -556,7 +615,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 flash(_("%(row)s：%(message)s", row=item, message=stale_message()), "danger")
         if len(items) == 1:
             return redirect(url_for(f"{self.endpoint}.show", pk=items[0].id))
-        return redirect(url_for(f"{self.endpoint}.list"))
+        return redirect(self.back_to_origin())  # the same filtered list
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("endpoint", self.endpoint)
@@ -569,6 +628,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
         if template == self.list_template and self.charts:
             kwargs.setdefault("chart_url", url_for(
                 "ChartPageView.page", resource=model_of(self).__tablename__))
+        if request.endpoint in (f"{self.endpoint}.show", f"{self.endpoint}.edit"):
+            kwargs.setdefault("breadcrumbs", self.breadcrumbs(request.view_args.get("pk")))
         pk = kwargs.get("pk")
         kwargs.setdefault("inline_steps", ())
         if template == self.show_template and pk is not None:
