@@ -89,6 +89,9 @@ class Chart:
     months: int = 12  # default period of a month chart: the last N months
     query: Callable | None = None  # fn(session, user, params) -> dict, for non-GROUP-BY figures
     note: object = None  # one line under the chart
+    # drill(view, args, params) -> URL of the rows behind a query chart's figures; `args`
+    # are the period and department filters of the register's list (default: that list)
+    drill: Callable | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:

@@ -49,6 +49,9 @@ class Step:
     fields: tuple[str, ...] = ()  # optional row fields the body may carry
     stamp: str | None = None  # a datetime column set to now when the step runs
     guard: Callable | None = None  # guard(obj, actor, can) raises a TransitionError
+    # ready(model, actor) → SQL clause: the rows on which the guard passes for actor and
+    # which wait for actor (the 待办, app/worklist.py); needed beside every guard.
+    ready: Callable | None = None
     after: Callable | None = None  # after(obj, actor, session) in the same transaction
     help: object = None  # who runs it by the policy (a job title), shown as the button's tip
 

@@ -26,8 +26,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
     event,
     func,
+    or_,
     select,
     update,
 )
@@ -281,6 +283,16 @@ def _check_scores_for_declare(obj, actor, can):
     recompute(session, obj)
 
 
+def _declare_ready(model, _actor):
+    return and_(*(getattr(model, f).is_not(None) for f in SCORE_FIELDS))
+
+
+def _final_grade_ready(model, _actor):
+    return or_(func.coalesce(model.final_grade, "") == "",
+               model.final_grade == model.proposed_grade,
+               func.trim(func.coalesce(model.reason, "")) != "")
+
+
 def _check_final_grade(obj, actor, can):
     """The 总经理 may set another grade than proposed, with a reason."""
     if obj.final_grade not in (None, ""):
@@ -331,12 +343,14 @@ GRADE_FLOW = Workflow(
             "approved": _l("已批准"), "returned": _l("已退回")},
     steps=[
         step("declare", ("draft", "returned"), "declared", _l("申报评定"),
-             roles=("Clerk",), help=_l("制度规定：销售科长申报"), guard=_check_scores_for_declare),
+             roles=("Clerk",), help=_l("制度规定：销售科长申报"), guard=_check_scores_for_declare,
+             ready=_declare_ready),
         step("review", "declared", "reviewed", _l("审核评定"), roles=("Supervisor",),
              help=_l("制度规定：销售部长审核")),
         step("approve", "reviewed", "approved", _l("批准评定"), roles=("Executive",),
              help=_l("制度规定：总经理批准"),
              fields=("final_grade", "reason"), stamp="approved_on", guard=_check_final_grade,
+             ready=_final_grade_ready,
              after=apply_grade),
         send_back(("declared", "reviewed")),
     ],

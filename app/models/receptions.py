@@ -78,6 +78,16 @@ def approval_guard(reception, actor, _can=None) -> None:
                                cost=money(estimate), limit=money(limit)))
 
 
+def approval_ready(model, actor):
+    """Above the limit the receptions wait for the Executive, the others for a Supervisor."""
+    above = model.estimated_cost > executive_limit()
+    return above if _has_authority(actor) else ~above
+
+
+def settle_ready(model, _actor):
+    return select(ReceptionExpense.id).where(ReceptionExpense.reception_id == model.id).exists()
+
+
 def settle_guard(reception, _actor=None, _can=None) -> None:
     if not reception.expenses:
         raise StepNeedsInput(_l("请先录入接待费用明细及票据，再进行结算"))
@@ -104,14 +114,15 @@ RECEPTION_FLOW = Workflow(
     steps=[
         step("request", ("notified", "returned"), "requested", _l("提交接待申请"),
              roles=("Clerk",), needs=("plan",)),
-        step("approve", "requested", "approved", _l("审批"), roles=("Supervisor",),
-             guard=approval_guard, stamp="approved_at", after=_stamp_approver),
+        step("approve", "requested", "approved", _l("审批"), roles=("Supervisor", "Executive"),
+             guard=approval_guard, ready=approval_ready, stamp="approved_at",
+             after=_stamp_approver),
         step("receive", "approved", "received", _l("填写接待记录"), roles=("Clerk",),
              needs=("content", "outcome"), fields=("people_met",), stamp="received_at"),
         step("verify", "received", "verified", _l("核实"), roles=("Supervisor",),
              stamp="verified_at", after=_stamp_verifier),
         step("settle", "verified", "settled", _l("结算"), roles=("Finance",),
-             guard=settle_guard, stamp="settled_at", after=_stamp_settler),
+             guard=settle_guard, ready=settle_ready, stamp="settled_at", after=_stamp_settler),
         send_back(("requested",)),
         reject(("requested",)),
     ],

@@ -250,6 +250,10 @@ def _solution_guard(record, _actor=None, _can=None) -> None:
         raise StepNotAllowed(_l("没有遗留问题的拜访记录不需要批准解决方案"))
 
 
+def _solution_ready(model, _actor):
+    return func.trim(func.coalesce(model.unsolved, "")) != ""
+
+
 RECORD_FLOW = Workflow(
     initial="draft",
     states={"draft": _l("草稿"), "submitted": _l("已提交"), "reviewed": _l("已审核"),
@@ -260,7 +264,7 @@ RECORD_FLOW = Workflow(
              roles=("Supervisor",)),
         step("approve_solution", "reviewed", "solution_approved",
              _l("批准解决方案（客户服务部经理）"), roles=("Executive",),
-             fields=("proposed_solution",), guard=_solution_guard),
+             fields=("proposed_solution",), guard=_solution_guard, ready=_solution_ready),
         send_back(("submitted", "reviewed")),
     ],
 )
@@ -443,11 +447,13 @@ def contact_reasons(is_key, created, last_contact, last_on_site, today) -> tuple
     return max(overdue, default=0), reasons
 
 
-def contact_due(session, user=None, today: date | None = None, limit: int | None = None):
-    """Customers in scope behind the contact rule, most overdue first (one SQL query)."""
+def contact_due(session, user=None, today: date | None = None, limit: int | None = None,
+                where=()):
+    """Customers in scope behind the contact rule, most overdue first (one SQL query);
+    `where`: further conditions on the customer (e.g. a department)."""
     today = today or today_cn()
     rows = []
-    for r in session.execute(contact_due_statement(user, today)):
+    for r in session.execute(contact_due_statement(user, today).where(*where)):
         days, reasons = contact_reasons(r.is_key, r.created_on, r.last_contact,
                                         r.last_on_site, today)
         rows.append({

@@ -1,4 +1,5 @@
 """Every view and API of the console, registered in menu order."""
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from app.views import complaints as cmp
@@ -11,6 +12,7 @@ from app.views.audit import AuditLogApi, AuditLogView
 from app.views.charts import ChartApi, ChartPageView
 from app.views.dashboard import DashboardView
 from app.views.exports import ExportJobApi, ExportJobView
+from app.views.home import WorklistApi, worklist_badge
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.roles_matrix import PermissionMatrixView
 from app.views.users import HandoverView
@@ -77,6 +79,9 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view(PermissionMatrixView, "Permission matrix", label=_l("权限矩阵"),
                         icon="fa-th", category="Security")
     appbuilder.add_view_no_menu(ChartPageView)
+    appbuilder.add_view_no_menu(cmp.OverdueComplaintView)
+    appbuilder.add_api(WorklistApi)
+    current_app.jinja_env.globals["worklist_badge"] = worklist_badge
     appbuilder.add_api(ChartApi)
     appbuilder.add_view_no_menu(HandoverView)
     appbuilder.add_view_no_menu(ExportJobView)

@@ -135,6 +135,8 @@ def locked_accounts_panel(appbuilder, user):
         return None
     return Panel(title=_("已锁定的账号"), columns=[_("用户名"), _("锁定至")],
                  rows=[[name, until.strftime("%Y-%m-%d %H:%M")] for name, until in locked],
+                 links=[url_for("ConsoleUserDBModelView.list", _flt_0_username=name)
+                        for name, _until in locked],
                  url=url_for("ConsoleUserDBModelView.list"),
                  note=_("连续登录失败 10 次的账号锁定 15 分钟；在用户页面可“解除锁定”"),
                  style="warning")

@@ -6,6 +6,7 @@ signed-in user, one FAB action per workflow step (`can_<step>`), the owner-only 
 rule, stale-form detection, Chinese validation messages, and the §8 API extras.
 """
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
@@ -64,6 +65,7 @@ from app.timeutil import today_cn
 from app.views.fields import SearchSelectField, search_columns
 from app.widgets import datetime_field
 from app.workflow import TransitionError, available, fire, history
+from app.worklist import WORK_ARG, with_work
 
 DEFAULT_ACCESS = {
     OWNED: {"Clerk": FULL, "Supervisor": FULL, "Executive": READ, "Finance": READ},
@@ -287,6 +289,10 @@ class RegisterView(_RegisterDeclarations, ModelView):
             return
         cls._declare_defaults(api=False)
         model = cls.datamodel.obj
+        search = cls.__dict__.get("search_columns")
+        if search and model.row_scope == OWNED and "department" not in search:
+            # the dashboard's department filter follows every 明细 link to the list
+            cls.search_columns = [*search, "department"]
         cls.formatters_columns = {**display_formatters(model),
                                   **(cls.__dict__.get("formatters_columns") or {})}
         descriptions = cls.__dict__.get("description_columns") or {}
@@ -383,10 +389,72 @@ class RegisterView(_RegisterDeclarations, ModelView):
                     return self._get_add_widget(form=form, exclude_cols=exclude_cols)
                 self.post_add(item)
                 flash(self.add_row_message, "success")
+                g.saved_pk = item.id
                 return None
         else:
             self.update_redirect()
+            self.prefill_add(form)
         return self._get_add_widget(form=form, exclude_cols=exclude_cols)
+
+    def prefill_add(self, form):
+        """A register may fill a new row's form from the link that opened it."""
+
+    # --- where a page goes next ---------------------------------------------
+    def _may_show(self) -> bool:
+        return "can_show" in (self.base_permissions or ()) and \
+            self.appbuilder.sm.has_access("can_show", self.class_permission_name)
+
+    def post_add_redirect(self):
+        """After add: the saved record (its show page)."""
+        pk = getattr(g, "saved_pk", None)
+        if pk is not None and self._may_show():
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return super().post_add_redirect()
+
+    def post_edit_redirect(self):
+        """After edit: the saved record (its show page)."""
+        pk = (request.view_args or {}).get("pk")
+        if pk is not None and self._may_show():
+            return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+        return super().post_edit_redirect()
+
+    def breadcrumbs(self, pk) -> list[tuple[str, str | None]]:
+        """菜单 › 列表 › 记录 (› 编辑): (label, link) from the menu entry of this view."""
+        category, entry = None, None
+        for group in self.appbuilder.menu.get_list():
+            for child in group.childs or ():
+                if child.baseview is self:
+                    category, entry = group, child
+        crumbs = [(str(category.label), None)] if category is not None and category.childs \
+            else []
+        crumbs.append((str(entry.label if entry is not None else self.list_title),
+                       url_for(f"{self.endpoint}.list")))
+        item = self.datamodel.get(pk, self._base_filters) if pk is not None else None
+        if item is not None:
+            crumbs.append((str(item), url_for(f"{self.endpoint}.show", pk=pk)))
+            if request.endpoint == f"{self.endpoint}.edit":
+                crumbs.append((_("编辑"), None))
+        return crumbs
+
+    def back_to_origin(self, *avoid) -> str:
+        """The page the request came from (same site, not one of `avoid`), else the list."""
+        origin = urlsplit(request.referrer or "")
+        if origin.netloc in ("", request.host) and origin.path.startswith("/") and \
+                origin.path not in avoid:
+            return urlunsplit(("", "", origin.path, origin.query, ""))
+        return url_for(f"{self.endpoint}.list")
+
+    @expose("/delete/<pk>", methods=["POST"])
+    @has_access
+    def delete(self, pk):
+        """Delete, then back to where it was asked (the list with its filters and page);
+        a refused delete stays there with the reason; a deleted row's page is gone."""
+        pk = self._deserialize_pk_if_composite(pk)
+        self._delete(pk)
+        gone = self.datamodel.get(pk, self._base_filters) is None
+        return redirect(self.back_to_origin(
+            *([url_for(f"{self.endpoint}.show", pk=pk), url_for(f"{self.endpoint}.edit", pk=pk)]
+              if gone else [])))
 
     def _edit(self, pk):
         """FAB's _edit, except that a refused change stays on the form with its input."""
@@ -418,6 +486,11 @@ class RegisterView(_RegisterDeclarations, ModelView):
             flash(self.edit_row_message, "success")
             return None
         return self._edit_widgets(item, form, exclude_cols)
+
+    def _get_list_widget(self, filters, **kwargs):
+        """`?work=<step>` (a 待办 entry) keeps the rows waiting for me to run that step."""
+        filters = with_work(self.datamodel, filters, request.args.get(WORK_ARG))
+        return super()._get_list_widget(filters, **kwargs)
 
     def _edit_widgets(self, item, form, exclude_cols):
         widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
@@ -475,7 +548,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
     def export_xlsx(self):
         """All rows of the current filters and sort (paging ignored), in the viewer's scope."""
         get_filter_args(self._filters, disallow_if_not_in_search=False)
-        filters = self._filters.get_joined_filters(self._base_filters)
+        filters = with_work(self.datamodel, self._filters.get_joined_filters(self._base_filters),
+                            request.args.get(WORK_ARG))
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
         names = export_names(self.list_columns,
                              self.show_fieldsets or [("", {"fields": self.show_columns})])
@@ -541,15 +615,21 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 flash(_("%(row)s：%(message)s", row=item, message=stale_message()), "danger")
         if len(items) == 1:
             return redirect(url_for(f"{self.endpoint}.show", pk=items[0].id))
-        return redirect(url_for(f"{self.endpoint}.list"))
+        return redirect(self.back_to_origin())  # the same filtered list
 
     def render_template(self, template, **kwargs):
         kwargs.setdefault("endpoint", self.endpoint)
         kwargs.setdefault("view_permission", self.class_permission_name)
         kwargs.setdefault("import_enabled", getattr(self, "import_spec", None) is not None)
+        flow, work = model_of(self).workflow, request.args.get(WORK_ARG)
+        if template == self.list_template and flow is not None and work in flow.by_name:
+            kwargs.setdefault("work_step", flow.by_name[work].label)
+            kwargs.setdefault("plain_list_url", url_for(f"{self.endpoint}.list"))
         if template == self.list_template and self.charts:
             kwargs.setdefault("chart_url", url_for(
                 "ChartPageView.page", resource=model_of(self).__tablename__))
+        if request.endpoint in (f"{self.endpoint}.show", f"{self.endpoint}.edit"):
+            kwargs.setdefault("breadcrumbs", self.breadcrumbs(request.view_args.get("pk")))
         pk = kwargs.get("pk")
         kwargs.setdefault("inline_steps", ())
         if template == self.show_template and pk is not None:

@@ -18,10 +18,11 @@ from flask_appbuilder.models.sqla.filters import (
 )
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import get_locale
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, select
 
 from app.charts import ChartError, Params, parse_day, run_chart
 from app.models.org import Department, department_subtree
+from app.scope import ALL, DEPARTMENT, user_scope
 
 ECHARTS_VERSION = "5.6.0"
 ECHARTS_PATH = f"vendor/echarts/{ECHARTS_VERSION}/echarts.min.js"
@@ -74,7 +75,7 @@ def _msg_department() -> str:
 
 
 # --- links to the filtered list behind a chart ----------------------------------------
-def _filter_arg(view, column, kind):
+def filter_arg(view, column, kind):
     filters = view._filters.get_search_filters().get(column)
     if not filters:
         return None
@@ -88,8 +89,8 @@ def _range_args(view, model, column, start, end) -> dict:
     """column within [start, end] as the list's strict > and < filters."""
     args = {}
     is_datetime = isinstance(getattr(model, column).type, DateTime)
-    greater = _filter_arg(view, column, FilterGreater)
-    smaller = _filter_arg(view, column, FilterSmaller)
+    greater = filter_arg(view, column, FilterGreater)
+    smaller = filter_arg(view, column, FilterSmaller)
     if greater and start is not None:
         before = start - timedelta(days=1)
         args[greater] = (datetime.combine(start, datetime.min.time()) - timedelta(seconds=1)
@@ -106,12 +107,13 @@ def list_links(view, chart, answer: dict, params: Params) -> tuple[str, list]:
     endpoint = f"{view.endpoint}.list"
     base = {}
     if params.department_id is not None:
-        arg = _filter_arg(view, "department", FilterRelationOneToManyEqual)
+        arg = filter_arg(view, "department", FilterRelationOneToManyEqual)
         if arg:
             base[arg] = params.department_id
     if chart.period:
         base.update(_range_args(view, model, chart.period, params.start, params.end))
-    list_url = url_for(endpoint) + ("?" + urlencode(base) if base else "")
+    list_url = chart.drill(view, base, params) if chart.drill else \
+        url_for(endpoint) + ("?" + urlencode(base) if base else "")
     links = []
     group = answer.get("group")
     for key in answer.get("keys", []):
@@ -123,7 +125,7 @@ def list_links(view, chart, answer: dict, params: Params) -> tuple[str, list]:
                                     min(end, params.end)))
         elif group and key is not None:
             relation = group in model.__mapper__.relationships
-            arg = _filter_arg(view, group, FilterRelationOneToManyEqual if relation
+            arg = filter_arg(view, group, FilterRelationOneToManyEqual if relation
                               else FilterEqual)
             if not arg:
                 links.append(None)
@@ -192,11 +194,21 @@ def echarts_locale() -> str:
     return "EN" if locale.startswith("en") else "ZH"
 
 
+def scoped_departments(session, user) -> list:
+    """The departments the viewer's rows can be in (DESIGN.md §1): all for the wide roles,
+    the own department tree for a Supervisor, the own department for everyone else."""
+    query = select(Department.id, Department.name).order_by(Department.name)
+    scope = user_scope(user)
+    if scope != ALL:
+        ids = user.department_tree_ids() if scope == DEPARTMENT else \
+            {user.department_id} - {None}
+        query = query.where(Department.id.in_(ids))
+    return session.execute(query).all()
+
+
 def chart_page_context(appbuilder) -> dict:
     """What a page drawing charts needs: the vendored ECharts, the locale, departments."""
-    from sqlalchemy import select
-    departments = appbuilder.session.execute(
-        select(Department.id, Department.name).order_by(Department.name)).all()
+    departments = scoped_departments(appbuilder.session, g.user)
     return {"echarts_src": url_for("static", filename=ECHARTS_PATH),
             "charts_js": url_for("static", filename="js/charts.js"),
             "echarts_locale": echarts_locale(), "departments": departments,

@@ -124,6 +124,11 @@ def complaint_overdue(session, user, params) -> dict:
             "period": {"from": None, "to": None, "column": None}}
 
 
+def overdue_list(_view, args, _params) -> str:
+    """超期投诉's 明细: the overdue complaints in scope (and the department chosen)."""
+    return url_for("OverdueComplaintView.list", **args)
+
+
 # --- 整改措施 ------------------------------------------------------------------------
 class ImprovementMeasureView(RegisterView):
     datamodel = ScopedInterface(ImprovementMeasure)
@@ -276,7 +281,8 @@ class ComplaintView(_ComplaintActions, RegisterView):
               period="received_at"),
         Chart("by_channel", _l("投诉方式"), group_by="channel", kind="bar",
               period="received_at"),
-        Chart("overdue", _l("超期投诉"), kind="bar", query=complaint_overdue),
+        Chart("overdue", _l("超期投诉"), kind="bar", query=complaint_overdue,
+              drill=overdue_list),
     ]
 
     def render_template(self, template, **kwargs):
@@ -335,6 +341,19 @@ class MyOverdueComplaintView(_ComplaintActions, RegisterView):
     @has_access
     def add(self):
         return redirect(url_for("ComplaintView.add"))
+
+
+class OverdueComplaintView(MyOverdueComplaintView):
+    """超期投诉: every overdue complaint in scope (the dashboard tile's 明细)."""
+
+    datamodel = ScopedInterface(Complaint)
+    list_title = _l("超期投诉")
+    list_columns = COMPLAINT_LIST
+    show_fieldsets = COMPLAINT_FIELDSETS
+    add_columns = edit_columns = COMPLAINT_FORM
+    search_columns = COMPLAINT_SEARCH
+    formatters_columns = COMPLAINT_FORMATTERS
+    base_filters = [["id", OverdueFilter, None]]
 
 
 class ComplaintStatsView(BaseView):
@@ -438,5 +457,5 @@ class WorkdayOverrideApi(RegisterApi):
 
 
 __all__ = ["ComplaintApi", "ComplaintStatsView", "ComplaintView", "ImprovementMeasureApi",
-           "ImprovementMeasureView", "MyOverdueComplaintView", "WorkdayOverrideApi",
+           "ImprovementMeasureView", "MyOverdueComplaintView", "OverdueComplaintView", "WorkdayOverrideApi",
            "WorkdayOverrideView"]

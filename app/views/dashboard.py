@@ -11,14 +11,13 @@ from flask import g, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from markupsafe import Markup, escape
 from sqlalchemy import func, select
 
 from app.models.complaints import Complaint
 from app.scope import user_scope
 from app.security import ROLE_LABELS
 from app.views.charts import chart_page_context, chart_views, find_chart
-from app.views.home import Panel, home_panel, panels, worklist
+from app.views.home import Panel, home_panel, my_worklist, panels
 
 HEADS = ("Supervisor", "Executive", "Admin")
 
@@ -66,7 +65,7 @@ def is_head(user) -> bool:
 
 
 def dashboard_context(appbuilder, user) -> dict:
-    return {"tiles": tiles_for(appbuilder), "work": worklist(appbuilder, user),
+    return {"tiles": tiles_for(appbuilder), "work": my_worklist(appbuilder, user),
             "panels": panels(appbuilder, user),
             "roles": [str(ROLE_LABELS.get(r.name, r.name)) for r in user.roles],
             "scope": user_scope(user), **chart_page_context(appbuilder)}
@@ -102,38 +101,16 @@ def home_dashboard(index_view, user):
 
 
 # --- 我的工作 (Clerks) -----------------------------------------------------------------
-def _link(url, text) -> Markup:
-    return Markup('<a href="%s">%s</a>') % (url, escape(text))
-
-
 @home_panel
 def my_work(appbuilder, user):
-    """我的工作: my overdue complaints and my drafts (one COUNT per register); visit tasks
-    and customers behind the contact rule come as their families' own panels."""
-    if user is None or not any(role.name == "Clerk" for role in user.roles):
+    """我的工作: my overdue complaints. Drafts and returned rows are in the 待办 (submit,
+    declare …); visit tasks and customers behind the contact rule are their families'
+    own panels."""
+    if user is None or not any(role.name == "Clerk" for role in user.roles) or \
+            not appbuilder.sm.has_access("can_list", "Complaint"):
         return None
-    sm, session, rows = appbuilder.sm, appbuilder.session, []
-    if sm.has_access("can_list", "Complaint"):
-        n = session.scalar(select(func.count()).select_from(Complaint).where(
-            Complaint.overdue, Complaint.owner_id == user.id))
-        rows.append([_("我的超期投诉"), _link(url_for("MyOverdueComplaintView.list"), n)])
-    seen = set()
-    for view in appbuilder.baseviews:
-        model = getattr(getattr(view, "datamodel", None), "obj", None)
-        flow = getattr(model, "workflow", None)
-        if flow is None or model in seen or not getattr(view, "runs_steps", False) or \
-                not sm.has_access("can_list", view.class_permission_name):
-            continue
-        seen.add(model)
-        states = [s for s in ("draft", "returned") if s in flow.states]
-        if not states:
-            continue
-        n = session.scalar(select(func.count()).select_from(model).where(
-            model.owner_id == user.id, model.status.in_(states)))
-        if n:
-            url = url_for(f"{view.endpoint}.list", _flt_0_owner=user.id,
-                          **{"_flt_0_status": states[0]})
-            label = _("我的草稿与退回：%(register)s", register=model.label)
-            rows.append([label, _link(url, n)])
-    return Panel(title=_("我的工作"), columns=[_("事项"), _("记录数")], rows=rows,
-                 style="info")
+    n = appbuilder.session.scalar(select(func.count()).select_from(Complaint).where(
+        Complaint.overdue, Complaint.owner_id == user.id))
+    return Panel(title=_("我的工作"), columns=[_("事项"), _("记录数")],
+                 rows=[[_("我的超期投诉"), n]],
+                 links=[url_for("MyOverdueComplaintView.list")], style="info")

@@ -578,6 +578,7 @@ def annual_round_panel(appbuilder, user) -> Panel | None:
                           str(Customer.field_labels["name"]),
                           str(Customer.field_labels["owner"])],
                  rows=[[r.code, r.name, r.username] for r in rows],
+                 links=[url_for("CustomerView.show", pk=r.id) for r in rows],
                  url=url_for("GradeEvaluationView.list"), note=note, style="warning")
 
 

@@ -3,14 +3,15 @@ that register families add (my visit tasks, customers behind the contact rule �
 from dataclasses import dataclass, field
 from typing import Callable
 
-from flask import g, url_for
+from flask import current_app, g, url_for
 from flask_appbuilder import IndexView, expose
-from sqlalchemy import func, select
+from flask_appbuilder.api import BaseApi, safe
+from flask_appbuilder.security.decorators import protect
+from sqlalchemy.exc import SQLAlchemyError
 
-from app.scope import scope_clause, user_scope
-from app.security import ROLE_LABELS
-
-FORWARD_EXCLUDED = ("send_back", "reject")
+from app.scope import user_scope
+from app.security import ROLE_LABELS, ROLES
+from app.worklist import worklist
 
 
 @dataclass
@@ -20,6 +21,7 @@ class Panel:
     title: str
     columns: list[str] = field(default_factory=list)
     rows: list[list] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # per row: the record or filtered list
     url: str | None = None  # "全部" link to the list behind the panel
     note: str | None = None  # one line above the table (a reminder, a count)
     style: str = "default"  # bootstrap panel style: default, warning, danger, info
@@ -39,31 +41,40 @@ def panels(appbuilder, user) -> list[Panel]:
     return [p for p in (fn(appbuilder, user) for fn in HOME_PANELS) if p is not None]
 
 
-def worklist(appbuilder, user) -> list[dict]:
-    """Per register with a workflow: rows in my scope waiting for a step my role is named
-    for (and I am granted), one SQL COUNT each."""
-    items, sm, session, seen = [], appbuilder.sm, appbuilder.session, set()
-    my_roles = {role.name for role in user.roles}
-    for view in appbuilder.baseviews:
-        model = getattr(getattr(view, "datamodel", None), "obj", None)
-        if not getattr(view, "runs_steps", False) or model in seen or \
-                not sm.has_access("can_list", view.class_permission_name):
-            continue
-        seen.add(model)
-        flow = model.workflow
-        for step in flow.steps:
-            if step.name in FORWARD_EXCLUDED or step.target is None or \
-                    not my_roles & set(step.roles) or \
-                    not sm.has_access(f"can_{step.name}", view.class_permission_name):
-                continue
-            sources = [s for s in step.sources if s in flow.states]
-            n = session.scalar(select(func.count()).select_from(model).where(
-                model.status.in_(sources), scope_clause(model, user)))
-            if n:
-                items.append({"register": model.label, "step": step.label, "count": n,
-                              "url": url_for(f"{view.endpoint}.list",
-                                             **{"_flt_0_status": sources[0]})})
-    return items
+def my_worklist(appbuilder, user) -> list[dict]:
+    """The user's 待办, computed once per request (the page and the navbar badge share it)."""
+    if "_worklist" not in g:
+        g._worklist = worklist(appbuilder, user)
+    return g._worklist
+
+
+def worklist_badge() -> dict | None:
+    """For the navbar: the number of 待办 and where they are listed (None when signed out)."""
+    user = getattr(g, "user", None)
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        count = sum(entry["count"] for entry in my_worklist(current_app.appbuilder, user))
+    except SQLAlchemyError:  # an error page (the database gone) still renders its navbar
+        current_app.appbuilder.session.rollback()
+        return None
+    return {"count": count, "url": url_for("HomeView.index") + "#work"}
+
+
+class WorklistApi(BaseApi):
+    """GET /api/v1/worklist (DESIGN.md §8): the signed-in user's 待办, as on the home page."""
+
+    resource_name = "worklist"
+    allow_browser_login = True
+    class_permission_name = "Worklist"
+    method_permission_name = {"get_list": "get"}
+    role_access = {role: ("can_get",) for role in ROLES}
+
+    @expose("", methods=["GET"])
+    @protect()
+    @safe
+    def get_list(self):
+        return self.response(200, result=my_worklist(self.appbuilder, g.user))
 
 
 class HomeView(IndexView):
@@ -81,7 +92,7 @@ class HomeView(IndexView):
             context = {
                 "roles": [str(ROLE_LABELS.get(r.name, r.name)) for r in user.roles],
                 "scope": user_scope(user),
-                "work": worklist(self.appbuilder, user),
+                "work": my_worklist(self.appbuilder, user),
                 "panels": panels(self.appbuilder, user),
             }
         return self.render_template(self.index_template, appbuilder=self.appbuilder,

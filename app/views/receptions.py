@@ -322,6 +322,7 @@ def upcoming_visits(appbuilder, user):
         rows=[[r.arrival.strftime("%Y-%m-%d %H:%M"), names.get(r.customer_id, ""),
                r.visitor_names, r.visitor_count, str(states.get(r.status, r.status))]
               for r in rows],
+        links=[url_for("ReceptionView.show", pk=r.id) for r in rows],
         url=url_for("ReceptionView.list"), style="info")
 
 

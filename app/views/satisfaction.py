@@ -551,9 +551,7 @@ def my_pending_requests(appbuilder, user):
         return None
     now = now_cn()
     urgencies = ServiceRequest.enums["urgency"]
-    table = [[Markup('<a href="%s">%s</a>') % (url_for("ServiceRequestView.show", pk=r[0]),
-                                               r[1]),
-              r[2], str(urgencies.get(r[3], r[3])), f"{r[4]:%Y-%m-%d %H:%M}",
+    table = [[r[1], r[2], str(urgencies.get(r[3], r[3])), f"{r[4]:%Y-%m-%d %H:%M}",
               f"{r[5]:%Y-%m-%d %H:%M}",
               _overdue_mark(str(ServiceRequest.field_labels["overdue"]) if r[5] < now else "")]
              for r in rows]
@@ -561,7 +559,8 @@ def my_pending_requests(appbuilder, user):
     return Panel(title=_("我的待响应需求"),
                  columns=[_("需求编号"), _("客户"), _("紧急程度"), _("受理时间"), _("响应期限"),
                           _("超时提示")],
-                 rows=table, url=url_for("ServiceRequestView.list", _flt_0_status="received"),
+                 rows=table, links=[url_for("ServiceRequestView.show", pk=r[0]) for r in rows],
+                 url=url_for("ServiceRequestView.list", _flt_0_status="received"),
                  note=_("紧急需求 1 小时内、一般需求 24 小时内响应。") if not late else
                  _("其中 %(n)d 条已超过响应期限，请尽快响应。", n=late),
                  style="danger" if late else "default")

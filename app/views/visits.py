@@ -3,7 +3,7 @@ view), 客户拜访记录表, 待联系客户 (the contact-frequency rule), the 
 the §8 endpoints (visit_plan_item/mine, customer/contact_due, visit_plan/<id>/form.xlsx)."""
 from datetime import date
 
-from flask import g, request, url_for
+from flask import flash, g, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget, DatePickerWidget
@@ -11,6 +11,7 @@ from flask_appbuilder.models.filters import BaseFilter
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import Column, case, func, select
 from sqlalchemy import inspect as sa_inspect
 from wtforms import DateField, IntegerField, StringField
@@ -19,7 +20,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from app.charts import Chart, month_of
 from app.errors import RowRejected
 from app.models.customers import Contact, Customer
-from app.models.org import ConsoleUser
+from app.models.org import ConsoleUser, department_subtree
 from app.models.visits import (
     VisitPlan,
     VisitPlanItem,
@@ -330,6 +331,20 @@ class VisitRecordView(_RecordChecks, RegisterView):
     formatters_columns = {"late": _late_mark}
     base_order = ("visit_date", "desc")
 
+    def prefill_add(self, form):
+        """填写拜访记录 from a visit task (?task=<item>): its customer, the plan item, who
+        goes, the customer's contacts the task names; its purpose shown above the form."""
+        item = self.datamodel.session.get(VisitPlanItem, request.args.get("task", 0, type=int))
+        if item is None or not in_scope(item):
+            return
+        form.customer.data, form.visit_plan_item.data = item.customer, item
+        form.visitors.data = "、".join(filter(None, [str(item.visitor or ""), item.visitors]))
+        named = item.contact_info or ""
+        form.contacts_met.data = [c for c in item.customer.contacts
+                                  if c.name in named or (c.phone and c.phone in named)]
+        flash(_("按拜访任务填写：拜访目的 %(purpose)s；联系方式 %(contact)s",
+                purpose=item.purpose or "—", contact=named or "—"), "info")
+
 
 class VisitRecordApi(_RecordChecks, RegisterApi):
     resource_name = "visit_record"
@@ -374,7 +389,11 @@ class ContactDueView(BaseView):
     @expose("/")
     @has_access
     def list(self):
-        rows = contact_due(self.appbuilder.session, g.user)
+        """?department=<id>: that department and those below it (the dashboard's filter)."""
+        department = request.args.get("department", type=int)
+        where = () if department is None else (Customer.department_id.in_(
+            department_subtree(self.appbuilder.session, department)),)
+        rows = contact_due(self.appbuilder.session, g.user, where=where)
         return self.render_template("visits/contact_due.html", title=_("待联系客户"),
                                     rows=rows, today=today_cn(),
                                     may_add=self.appbuilder.sm.has_access("can_add",
@@ -414,10 +433,13 @@ def visit_tasks_panel(appbuilder, user):
     rows = my_tasks(appbuilder.session, user, limit=HOME_ROWS)
     return Panel(
         title=_("我的拜访任务"),
-        columns=[_("客户名称"), _("拜访目的"), _("拜访时限"), _("计划月份")],
+        columns=[_("客户名称"), _("拜访目的"), _("拜访时限"), _("计划月份"), ""],
         rows=[[r["customer"], r["purpose"],
-               r["deadline"] + (_("（已超时限）") if r["overdue"] else ""), r["month"]]
+               r["deadline"] + (_("（已超时限）") if r["overdue"] else ""), r["month"],
+               Markup('<a class="btn btn-xs btn-primary record-visit" href="%s">%s</a>') % (
+                   url_for("VisitRecordView.add", task=r["id"]), _("填写拜访记录"))]
               for r in rows],
+        links=[url_for("VisitPlanItemView.show", pk=r["id"]) for r in rows],
         url=url_for("VisitPlanItemView.list"),
         style="warning" if any(r["overdue"] for r in rows) else "default")
 
@@ -435,6 +457,7 @@ def contact_due_panel(appbuilder, user):
         columns=[_("客户名称"), _("最近联系"), _("最近实地拜访"), _("逾期天数"), _("原因")],
         rows=[[r["name"], r["last_contact"] or "—", r["last_on_site"] or "—",
                r["days_overdue"], r["reason"]] for r in rows[:HOME_ROWS]],
+        links=[url_for("CustomerView.show", pk=r["id"]) for r in rows[:HOME_ROWS]],
         url=url_for("ContactDueView.list"),
         style="danger" if rows else "default")
 
@@ -475,5 +498,10 @@ def contact_due_by_owner(session, user, params) -> dict:
                         "data": [int(r[3]) - int(r[4]) for r in rows]}]}
 
 
+def contact_due_list(_view, _args, params) -> str:
+    """待联系客户's 明细: the customers behind the rule (in the department chosen)."""
+    return url_for("ContactDueView.list", department=params.department_id)
+
+
 CONTACT_DUE_CHART = Chart("contact_due", _l("待联系客户（按经办人）"), kind="stacked_bar",
-                          query=contact_due_by_owner)
+                          query=contact_due_by_owner, drill=contact_due_list)
