@@ -62,7 +62,7 @@ from app.search import _like_pattern, fts_name, trigram_searchable
 from app.security import FULL, READ
 from app.timeutil import today_cn
 from app.views.fields import SearchSelectField, search_columns
-from app.widgets import datetime_field
+from app.widgets import FilterWidget, datetime_field
 from app.workflow import TransitionError, available, fire, history
 
 DEFAULT_ACCESS = {
@@ -157,13 +157,12 @@ def checkbox_fields(model, labels: dict, descriptions: dict, columns) -> dict:
             if isinstance(column.type, Boolean) and column.key in (columns or ())}
 
 
-def datetime_form_fields(model, labels: dict, descriptions: dict, columns,
-                         search: bool = False) -> dict:
+def datetime_form_fields(model, labels: dict, descriptions: dict, columns) -> dict:
     """Date-and-time columns get a picker that keeps the time (app/widgets.py), in the
-    add, edit and search forms."""
+    add and edit forms (the list's filters pick days: app.widgets.FilterWidget)."""
     return {column.key: datetime_field(labels.get(column.key, column.key),
                                        descriptions.get(column.key, ""),
-                                       required=not (search or column.nullable
+                                       required=not (column.nullable
                                                      or column.default is not None))
             for column in model.__table__.columns
             if isinstance(column.type, DateTime) and column.key in (columns or ())}
@@ -278,6 +277,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
 
     show_template = "register/show.html"
     list_template = "register/list.html"
+    search_widget = FilterWidget
     runs_steps = False
     charts: list = []  # app.charts.Chart declarations: the 图表 page, dashboard tiles
 
@@ -300,8 +300,6 @@ class RegisterView(_RegisterDeclarations, ModelView):
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
             **(cls.__dict__.get("add_form_extra_fields") or {})}
         cls.search_form_extra_fields = {
-            **datetime_form_fields(model, cls.label_columns, {},
-                                   cls.__dict__.get("search_columns"), search=True),
             **search_select_fields(model, cls.label_columns, cls.__dict__.get("search_columns"),
                                    cls.__name__, filtering=True),
             **(cls.__dict__.get("search_form_extra_fields") or {})}
