@@ -86,6 +86,7 @@
         addRow($(this).data("column"), 0, null);
     });
     data.active.forEach(function (a) { addRow(a[0], a[1], a[2]); });
+    if (data.active.length) { $form.closest(".panel-collapse").addClass("in"); }
     // An empty filter row is left out of the URL rather than sent as "no value".
     $form.on("submit", function () {
         $form.find(".filter_val").each(function () {
