@@ -49,6 +49,8 @@ from app.export import (
 )
 from app.guards import InputRefused, api_exception_response, stale_message
 from app.models.base import OWNED
+from app.quick_search import PARAM as QUICK_PARAM
+from app.quick_search import placeholder, with_quick_search
 from app.rows import (
     check_before_save,
     check_may_change,
@@ -467,13 +469,29 @@ class RegisterView(_RegisterDeclarations, ModelView):
         rows = self.datamodel.session.scalars(query.order_by(order).limit(20)).all()
         return jsonify(results=[{"id": r.id, "text": str(r)} for r in rows])
 
+    # --- the list's search box (app.quick_search) ----------------------------
+    def _get_list_widget(self, filters, **kwargs):
+        filters = with_quick_search(filters, self.datamodel, request.args.get(QUICK_PARAM))
+        return super()._get_list_widget(filters, **kwargs)
+
+    def quick_search_box(self) -> dict | None:
+        model = model_of(self)
+        if not model.quick_search:
+            return None
+        keep = [(k, v) for k, v in request.args.items(multi=True)
+                if k != QUICK_PARAM and not k.startswith("page_")]
+        return {"param": QUICK_PARAM, "value": request.args.get(QUICK_PARAM, ""),
+                "placeholder": placeholder(model, self.label_columns), "keep": keep}
+
     # --- 导出 Excel -----------------------------------------------------------
     @expose("/export_xlsx/")
     @has_access
     def export_xlsx(self):
         """All rows of the current filters and sort (paging ignored), in the viewer's scope."""
         get_filter_args(self._filters, disallow_if_not_in_search=False)
-        filters = self._filters.get_joined_filters(self._base_filters)
+        filters = with_quick_search(self._filters, self.datamodel,
+                                    request.args.get(QUICK_PARAM))
+        filters = filters.get_joined_filters(self._base_filters)
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
         names = export_names(self.list_columns,
                              self.show_fieldsets or [("", {"fields": self.show_columns})])
@@ -545,6 +563,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
         kwargs.setdefault("endpoint", self.endpoint)
         kwargs.setdefault("view_permission", self.class_permission_name)
         kwargs.setdefault("import_enabled", getattr(self, "import_spec", None) is not None)
+        if template == self.list_template:
+            kwargs.setdefault("quick_search", self.quick_search_box())
         if template == self.list_template and self.charts:
             kwargs.setdefault("chart_url", url_for(
                 "ChartPageView.page", resource=model_of(self).__tablename__))
