@@ -13,6 +13,7 @@ from app.views.dashboard import DashboardView
 from app.views.exports import ExportJobApi, ExportJobView
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.roles_matrix import PermissionMatrixView
+from app.views.saved_views import SavedViewApi, SavedViewWebView
 from app.views.users import HandoverView
 
 CUSTOMERS = ("Customers", _l("客户管理"), "fa-address-book")
@@ -81,3 +82,5 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(HandoverView)
     appbuilder.add_view_no_menu(ExportJobView)
     appbuilder.add_api(ExportJobApi)
+    appbuilder.add_view_no_menu(SavedViewWebView)
+    appbuilder.add_api(SavedViewApi)

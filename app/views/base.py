@@ -49,6 +49,7 @@ from app.export import (
 )
 from app.guards import InputRefused, api_exception_response, stale_message
 from app.models.base import OWNED
+from app.models.saved_views import SHARES
 from app.quick_search import PARAM as QUICK_PARAM
 from app.quick_search import placeholder, with_quick_search
 from app.rows import (
@@ -59,6 +60,7 @@ from app.rows import (
     prepare_new_row,
     related_out_of_scope,
 )
+from app.saved_views import clean_filters, list_args, shares_for, visible_views
 from app.scope import COUNT_CAP, beyond_cap, scope_clause
 from app.search import _like_pattern, fts_name, trigram_searchable
 from app.security import FULL, READ
@@ -211,6 +213,14 @@ def display_formatters(model) -> dict:
     return formatters
 
 
+def current_filters() -> str:
+    """The list URL's filters and search term, as a saved view keeps them."""
+    try:
+        return clean_filters(request.query_string.decode(errors="replace"))
+    except RowRejected:
+        return ""
+
+
 def nowrap(value):
     """Codes, dates and states stay on one line in a list cell."""
     return "" if value is None else Markup('<span class="nowrap">%s</span>') % value
@@ -282,6 +292,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
     search_widget = FilterWidget
     runs_steps = False
     charts: list = []  # app.charts.Chart declarations: the 图表 page, dashboard tiles
+    presets: list = []  # app.saved_views.Preset: the 我的视图 the register ships
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -483,6 +494,27 @@ class RegisterView(_RegisterDeclarations, ModelView):
         return {"param": QUICK_PARAM, "value": request.args.get(QUICK_PARAM, ""),
                 "placeholder": placeholder(model, self.label_columns), "keep": keep}
 
+    # --- 我的视图 (app.saved_views) ----------------------------------------------
+    def saved_views_menu(self) -> dict:
+        user, name = g.user, self.__class__.__name__
+        search = self._filters.get_search_filters()
+        presets = []
+        for preset in self.presets:
+            if preset.offered_to(user):
+                query = preset.query(search)
+                url = url_for(preset.endpoint or f"{self.endpoint}.list")
+                presets.append((str(preset.name), url + ("?" + query if query else "")))
+        mine, shared = [], []
+        for view in visible_views(self.datamodel.session, user, model_of(self).__tablename__):
+            url = url_for(f"{self.endpoint}.list", **list_args(name, view.filters, view.sort))
+            (mine if view.user_id == user.id else shared).append((view, url))
+        order = get_order_args().get(name)
+        return {"presets": presets, "mine": mine, "shared": shared, "view": name,
+                "shares": [(code, str(SHARES[code])) for code in shares_for(user)],
+                "labels": {code: str(label) for code, label in SHARES.items()},
+                "filters": current_filters(),
+                "sort": f"{order[0]} {order[1]}" if order else ""}
+
     # --- 导出 Excel -----------------------------------------------------------
     @expose("/export_xlsx/")
     @has_access
@@ -565,6 +597,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
         kwargs.setdefault("import_enabled", getattr(self, "import_spec", None) is not None)
         if template == self.list_template:
             kwargs.setdefault("quick_search", self.quick_search_box())
+            kwargs.setdefault("saved_views", self.saved_views_menu())
         if template == self.list_template and self.charts:
             kwargs.setdefault("chart_url", url_for(
                 "ChartPageView.page", resource=model_of(self).__tablename__))
