@@ -8,7 +8,7 @@ from flask import abort, g, has_request_context
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from sqlalchemy import asc, desc, false, func, select, true
 
-from app.search import SearchFilterConverter, SearchFilters
+from app.filters import ConsoleFilterConverter, ConsoleFilters
 
 ALL = "all"
 DEPARTMENT = "department"
@@ -123,11 +123,11 @@ class ScopedInterface(SQLAInterface):
     Contains-search on a model's `search_index` columns uses the search index.
     """
 
-    filter_converter_class = SearchFilterConverter
+    filter_converter_class = ConsoleFilterConverter
 
     def get_filters(self, search_columns=None, search_filters=None):
-        return SearchFilters(self.filter_converter_class, self, search_columns=search_columns or [],
-                             search_filters=search_filters)
+        return ConsoleFilters(self.filter_converter_class, self,
+                              search_columns=search_columns or [], search_filters=search_filters)
 
     def query_count(self, query, filters=None, select_columns=None) -> int:
         inner = self._apply_inner_all(query, filters, aliases_mapping={})

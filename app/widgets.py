@@ -5,10 +5,14 @@ a field holding `2026-12-01 12:46:12` and out again rewrote it to `2026-12-01`, 
 save then failed. Date-and-time fields use the browser's own date-time input instead
 (offline, localised by the browser, seconds kept); date-only fields keep FAB's picker.
 """
+from flask_appbuilder.widgets import SearchWidget
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import DateTimeField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import html_params
+
+from app.filters import BOOLEAN, CHOICE, OTHER, DateBetween, choices_of, kind_of
 
 # The first format is what the input shows (datetime-local needs the "T"); the others are
 # what people and old forms send.
@@ -35,3 +39,40 @@ def datetime_field(label, description="", required=False, **kwargs) -> DateTimeF
     return DateTimeField(label, format=DATETIME_FORMATS, widget=DateTimeLocalWidget(),
                          description=description,
                          validators=[DataRequired() if required else Optional()], **kwargs)
+
+
+class FilterWidget(SearchWidget):
+    """The list's filters, described per column for app/static/js/filters.js (no inline
+    script): a choice column lists its labels, a boolean 是/否, a date gets date inputs
+    (two for 介于); other columns keep FAB's form field. Active filters carry their place
+    in the column's list (the `n` of `_flt_<n>_<column>`)."""
+
+    template = "register/search.html"
+
+    def __call__(self, **kwargs):
+        form, filters = self.template_args["form"], self.filters
+        per_column = filters.get_search_filters()
+        datamodel = filters.datamodel
+        columns = {}
+        for col in self.template_args["include_cols"]:
+            kind = kind_of(datamodel, col)
+            columns[col] = {
+                "label": str(form[col].label.text),
+                "kind": kind,
+                "operators": [{"name": str(f.name), "between": isinstance(f, DateBetween)}
+                              for f in per_column[col]],
+                "choices": [[code, str(label)] for code, label in
+                            choices_of(datamodel.obj, col).items()] if kind == CHOICE else
+                           [["y", str(_l("是"))], ["n", str(_l("否"))]] if kind == BOOLEAN
+                           else [],
+                "field": str(form[col]()) if kind == OTHER else "",
+            }
+        active = []
+        for flt, values in filters.get_filters_values():
+            own = [type(f) for f in per_column.get(flt.column_name, [])]
+            if type(flt) not in own:
+                continue
+            for value in values if isinstance(values, list) else [values]:
+                active.append([flt.column_name, own.index(type(flt)), value])
+        kwargs["filter_data"] = {"columns": columns, "active": active}
+        return super(SearchWidget, self).__call__(**kwargs)

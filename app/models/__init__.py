@@ -16,6 +16,7 @@ from app.models import (  # noqa: F401
     org,
     receptions,
     satisfaction,
+    saved_views,
     visits,
 )
 from app.models.base import index_foreign_keys

@@ -38,6 +38,7 @@ class RegisterMixin:
     sortable: tuple = ()  # columns lists may sort by, each served by indexes (list_indexes)
     sort_ties: dict = {}  # sortable column → columns that order its ties before id
     search_index: tuple = ()  # text columns whose "contains" search an index serves
+    quick_search: tuple = ()  # what the list's search box searches (app.quick_search)
 
     id = Column(Integer, primary_key=True)
     created_on = Column(DateTime, default=now_cn, nullable=False)

@@ -27,6 +27,7 @@ class WorkdayOverride(RegisterMixin, Model):
     __tablename__ = "workday_override"
     row_scope = SHARED
     label = _l("工作日调整")
+    quick_search = ("note",)
     field_labels = {**COMMON_LABELS, "date": _l("日期"), "is_workday": _l("工作日"),
                     "note": _l("说明")}
 

@@ -137,6 +137,7 @@ class Complaint(RegisterMixin, Model):
     __tablename__ = "complaint"
     __table_args__ = (CheckConstraint("parties_count >= 1", name="ck_complaint_parties"),)
     label = _l("客户投诉登记表")
+    quick_search = ("code", "customer.name", "description")
     code_prefix = "TS"
     search_index = ("code", "handler")
     owner_from = "customer"
@@ -480,6 +481,7 @@ class ImprovementMeasure(RegisterMixin, Model):
 
     __tablename__ = "improvement_measure"
     label = _l("整改措施")
+    quick_search = ("problem", "measure")
     owner_from = "complaint"  # a complaint's measure belongs to the complaint's owner
     workflow = MEASURE_FLOW
     enums = {"source_type": MEASURE_SOURCES, "status": MEASURE_FLOW.states}

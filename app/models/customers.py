@@ -69,6 +69,7 @@ def credit_refusal(user, changed) -> str | None:
 class Customer(RegisterMixin, Model):
     __tablename__ = "customer"
     label = _l("客户档案")
+    quick_search = ("code", "name", "address")
     code_prefix = "KH"
     search_index = ("code", "name")
     enums = {"customer_type": CUSTOMER_TYPES, "cooperation": COOPERATION, "grade": GRADES,
@@ -118,6 +119,7 @@ class CustomerChildMixin(RegisterMixin):
 class Contact(CustomerChildMixin, Model):
     __tablename__ = "contact"
     label = _l("联系人")
+    quick_search = ("name", "customer.name", "phone")
     search_index = ("name", "phone")
     field_labels = {
         **COMMON_LABELS,
@@ -150,6 +152,7 @@ class Contact(CustomerChildMixin, Model):
 class Transaction(CustomerChildMixin, Model):
     __tablename__ = "transaction"
     label = _l("交易记录")
+    quick_search = ("customer.name", "product")
     field_labels = {
         **COMMON_LABELS,
         "customer": _l("客户"), "date": _l("交易日期"), "product": _l("产品"),
@@ -209,6 +212,7 @@ class DevelopmentPlan(CustomerChildMixin, Model):
     __tablename__ = "development_plan"
     owner_from = None  # the clerk who drafts it owns it
     label = _l("大客户开发计划")
+    quick_search = ("customer.name", "objective")
     workflow = PLAN_FLOW
     enums = {"status": PLAN_FLOW.states}
     field_labels = {
@@ -261,6 +265,7 @@ class ArchiveLoan(CustomerChildMixin, Model):
     __tablename__ = "archive_loan"
     owner_from = None
     label = _l("资料借阅")
+    quick_search = ("customer.name", "document")
     workflow = LOAN_FLOW
     enums = {"status": LOAN_FLOW.states}
     field_labels = {

@@ -372,6 +372,7 @@ class GradeEvaluation(RegisterMixin, Model):
     __table_args__ = (UniqueConstraint("customer_id", "year",
                                        name="uq_grade_evaluation_customer_year"),)
     label = _l("客户质量等级评定表")
+    quick_search = ("customer.name", "reason")
     workflow = GRADE_FLOW
     enums = {"proposed_grade": GRADES, "final_grade": GRADES, "status": GRADE_FLOW.states}
     field_labels = {

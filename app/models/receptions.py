@@ -168,6 +168,7 @@ class Reception(RegisterMixin, Model):
         CheckConstraint("lodging_estimate >= 0", name="ck_reception_lodging"),
     )
     label = _l("客户接待")
+    quick_search = ("customer.name", "purpose")
     workflow = RECEPTION_FLOW
     enums = {"status": RECEPTION_FLOW.states}
     field_labels = {
@@ -271,6 +272,7 @@ class ReceptionExpense(RegisterMixin, Model):
     __tablename__ = "reception_expense"
     __table_args__ = (CheckConstraint("amount >= 0", name="ck_reception_expense_amount"),)
     label = _l("接待费用")
+    quick_search = ("invoice_no", "remarks")
     owner_from = "reception"  # a line belongs to its reception's owner and department
     enums = {"category": EXPENSE_CATEGORIES}
     field_labels = {

@@ -106,6 +106,7 @@ class SatisfactionSurvey(RegisterMixin, Model):
     __tablename__ = "satisfaction_survey"
     __table_args__ = (CheckConstraint("issued_count >= 0", name="ck_survey_issued"),)
     label = _l("满意度调查")
+    quick_search = ("title", "target")
     workflow = SURVEY_FLOW
     enums = {"method": METHODS, "status": SURVEY_FLOW.states}
     field_labels = {
@@ -161,6 +162,7 @@ class SurveyResponse(RegisterMixin, Model):
         CheckConstraint(f"{d} BETWEEN 1 AND 5", name=f"ck_survey_response_{d}")
         for d in DIMENSIONS)
     label = _l("调查答卷")
+    quick_search = ("customer.name", "comments")
     owner_from = "survey"  # answers belong to the survey's owner
     field_labels = {
         **COMMON_LABELS, **DIMENSIONS,
@@ -381,6 +383,7 @@ class ServiceRequest(RegisterMixin, Model):
 
     __tablename__ = "service_request"
     label = _l("客户需求受理")
+    quick_search = ("code", "customer.name", "content")
     code_prefix = "XQ"
     search_index = ("code",)
     owner_from = "customer"

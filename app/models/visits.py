@@ -60,6 +60,7 @@ class VisitPlan(RegisterMixin, Model):
     __tablename__ = "visit_plan"
     __table_args__ = (UniqueConstraint("department_id", "month", name="uq_visit_plan_month"),)
     label = _l("客户拜访计划表")
+    quick_search = ("month", "title")
     workflow = PLAN_FLOW
     enums = {"status": PLAN_FLOW.states}
     field_labels = {
@@ -111,6 +112,7 @@ class VisitPlanItem(RegisterMixin, Model):
 
     __tablename__ = "visit_plan_item"
     label = _l("拜访计划明细")
+    quick_search = ("customer.name", "purpose")
     field_labels = {
         **COMMON_LABELS,
         "visit_plan": _l("客户拜访计划表"), "seq": _l("序号"), "customer": _l("客户名称"),
@@ -282,6 +284,7 @@ class VisitRecord(RegisterMixin, Model):
 
     __tablename__ = "visit_record"
     label = _l("客户拜访记录表")
+    quick_search = ("customer.name", "needs")
     workflow = RECORD_FLOW
     enums = {"visit_type": VISIT_TYPES, "status": RECORD_FLOW.states}
     field_labels = {

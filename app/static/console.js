@@ -23,4 +23,5 @@
     $(function () { searchSelects(document); });
     // FAB's own click handler on a.filter has appended the field by the time this runs
     $(document).on("click", "a.filter", function () { searchSelects("#filter_form"); });
+    $(document).on("console:filter-added", function () { searchSelects("#filter_form"); });
 })(jQuery);

@@ -15,6 +15,7 @@ from app.views.exports import ExportJobApi, ExportJobView
 from app.views.home import WorklistApi, worklist_badge
 from app.views.org import DepartmentApi, DepartmentView
 from app.views.roles_matrix import PermissionMatrixView
+from app.views.saved_views import SavedViewApi, SavedViewWebView
 from app.views.users import HandoverView
 
 CUSTOMERS = ("Customers", _l("客户管理"), "fa-address-book")
@@ -86,3 +87,5 @@ def register_views(appbuilder) -> None:
     appbuilder.add_view_no_menu(HandoverView)
     appbuilder.add_view_no_menu(ExportJobView)
     appbuilder.add_api(ExportJobApi)
+    appbuilder.add_view_no_menu(SavedViewWebView)
+    appbuilder.add_api(SavedViewApi)

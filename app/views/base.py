@@ -50,6 +50,9 @@ from app.export import (
 )
 from app.guards import InputRefused, api_exception_response, stale_message
 from app.models.base import OWNED
+from app.models.saved_views import SHARES
+from app.quick_search import PARAM as QUICK_PARAM
+from app.quick_search import placeholder, with_quick_search
 from app.rows import (
     check_before_save,
     check_may_change,
@@ -58,12 +61,13 @@ from app.rows import (
     prepare_new_row,
     related_out_of_scope,
 )
+from app.saved_views import clean_filters, list_args, shares_for, visible_views
 from app.scope import COUNT_CAP, beyond_cap, scope_clause
 from app.search import _like_pattern, fts_name, trigram_searchable
 from app.security import FULL, READ
 from app.timeutil import today_cn
 from app.views.fields import SearchSelectField, search_columns
-from app.widgets import datetime_field
+from app.widgets import FilterWidget, datetime_field
 from app.workflow import TransitionError, available, fire, history
 from app.worklist import WORK_ARG, with_work
 
@@ -159,13 +163,12 @@ def checkbox_fields(model, labels: dict, descriptions: dict, columns) -> dict:
             if isinstance(column.type, Boolean) and column.key in (columns or ())}
 
 
-def datetime_form_fields(model, labels: dict, descriptions: dict, columns,
-                         search: bool = False) -> dict:
+def datetime_form_fields(model, labels: dict, descriptions: dict, columns) -> dict:
     """Date-and-time columns get a picker that keeps the time (app/widgets.py), in the
-    add, edit and search forms."""
+    add and edit forms (the list's filters pick days: app.widgets.FilterWidget)."""
     return {column.key: datetime_field(labels.get(column.key, column.key),
                                        descriptions.get(column.key, ""),
-                                       required=not (search or column.nullable
+                                       required=not (column.nullable
                                                      or column.default is not None))
             for column in model.__table__.columns
             if isinstance(column.type, DateTime) and column.key in (columns or ())}
@@ -210,6 +213,14 @@ def display_formatters(model) -> dict:
     for name in [*model.__table__.columns.keys(), *model.__mapper__.relationships.keys()]:
         formatters.setdefault(name, blank_if_none)
     return formatters
+
+
+def current_filters() -> str:
+    """The list URL's filters and search term, as a saved view keeps them."""
+    try:
+        return clean_filters(request.query_string.decode(errors="replace"))
+    except RowRejected:
+        return ""
 
 
 def nowrap(value):
@@ -280,8 +291,10 @@ class RegisterView(_RegisterDeclarations, ModelView):
 
     show_template = "register/show.html"
     list_template = "register/list.html"
+    search_widget = FilterWidget
     runs_steps = False
     charts: list = []  # app.charts.Chart declarations: the 图表 page, dashboard tiles
+    presets: list = []  # app.saved_views.Preset: the 我的视图 the register ships
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -306,8 +319,6 @@ class RegisterView(_RegisterDeclarations, ModelView):
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
             **(cls.__dict__.get("add_form_extra_fields") or {})}
         cls.search_form_extra_fields = {
-            **datetime_form_fields(model, cls.label_columns, {},
-                                   cls.__dict__.get("search_columns"), search=True),
             **search_select_fields(model, cls.label_columns, cls.__dict__.get("search_columns"),
                                    cls.__name__, filtering=True),
             **(cls.__dict__.get("search_form_extra_fields") or {})}
@@ -487,11 +498,6 @@ class RegisterView(_RegisterDeclarations, ModelView):
             return None
         return self._edit_widgets(item, form, exclude_cols)
 
-    def _get_list_widget(self, filters, **kwargs):
-        """`?work=<step>` (a 待办 entry) keeps the rows waiting for me to run that step."""
-        filters = with_work(self.datamodel, filters, request.args.get(WORK_ARG))
-        return super()._get_list_widget(filters, **kwargs)
-
     def _edit_widgets(self, item, form, exclude_cols):
         widgets = self._get_edit_widget(form=form, exclude_cols=exclude_cols)
         return self._get_related_views_widgets(
@@ -542,13 +548,52 @@ class RegisterView(_RegisterDeclarations, ModelView):
         rows = self.datamodel.session.scalars(query.order_by(order).limit(20)).all()
         return jsonify(results=[{"id": r.id, "text": str(r)} for r in rows])
 
+    # --- the list's search box (app.quick_search) and `?work=<step>` (a 待办 entry:
+    # the rows waiting for me to run that step) ---------------------------------
+    def _get_list_widget(self, filters, **kwargs):
+        filters = with_quick_search(filters, self.datamodel, request.args.get(QUICK_PARAM))
+        filters = with_work(self.datamodel, filters, request.args.get(WORK_ARG))
+        return super()._get_list_widget(filters, **kwargs)
+
+    def quick_search_box(self) -> dict | None:
+        model = model_of(self)
+        if not model.quick_search:
+            return None
+        keep = [(k, v) for k, v in request.args.items(multi=True)
+                if k != QUICK_PARAM and not k.startswith("page_")]
+        return {"param": QUICK_PARAM, "value": request.args.get(QUICK_PARAM, ""),
+                "placeholder": placeholder(model, self.label_columns), "keep": keep}
+
+    # --- 我的视图 (app.saved_views) ----------------------------------------------
+    def saved_views_menu(self) -> dict:
+        user, name = g.user, self.__class__.__name__
+        search = self._filters.get_search_filters()
+        presets = []
+        for preset in self.presets:
+            if preset.offered_to(user):
+                query = preset.query(search)
+                url = url_for(preset.endpoint or f"{self.endpoint}.list")
+                presets.append((str(preset.name), url + ("?" + query if query else "")))
+        mine, shared = [], []
+        for view in visible_views(self.datamodel.session, user, model_of(self).__tablename__):
+            url = url_for(f"{self.endpoint}.list", **list_args(name, view.filters, view.sort))
+            (mine if view.user_id == user.id else shared).append((view, url))
+        order = get_order_args().get(name)
+        return {"presets": presets, "mine": mine, "shared": shared, "view": name,
+                "shares": [(code, str(SHARES[code])) for code in shares_for(user)],
+                "labels": {code: str(label) for code, label in SHARES.items()},
+                "filters": current_filters(),
+                "sort": f"{order[0]} {order[1]}" if order else ""}
+
     # --- 导出 Excel -----------------------------------------------------------
     @expose("/export_xlsx/")
     @has_access
     def export_xlsx(self):
         """All rows of the current filters and sort (paging ignored), in the viewer's scope."""
         get_filter_args(self._filters, disallow_if_not_in_search=False)
-        filters = with_work(self.datamodel, self._filters.get_joined_filters(self._base_filters),
+        filters = with_quick_search(self._filters, self.datamodel,
+                                    request.args.get(QUICK_PARAM))
+        filters = with_work(self.datamodel, filters.get_joined_filters(self._base_filters),
                             request.args.get(WORK_ARG))
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
         names = export_names(self.list_columns,
@@ -625,6 +670,9 @@ class RegisterView(_RegisterDeclarations, ModelView):
         if template == self.list_template and flow is not None and work in flow.by_name:
             kwargs.setdefault("work_step", flow.by_name[work].label)
             kwargs.setdefault("plain_list_url", url_for(f"{self.endpoint}.list"))
+        if template == self.list_template:
+            kwargs.setdefault("quick_search", self.quick_search_box())
+            kwargs.setdefault("saved_views", self.saved_views_menu())
         if template == self.list_template and self.charts:
             kwargs.setdefault("chart_url", url_for(
                 "ChartPageView.page", resource=model_of(self).__tablename__))

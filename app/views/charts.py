@@ -80,7 +80,7 @@ def filter_arg(view, column, kind):
     if not filters:
         return None
     for index, flt in enumerate(filters):
-        if type(flt) is kind:
+        if isinstance(flt, kind):
             return f"_flt_{index}_{column}"
     return None
 

@@ -16,6 +16,7 @@ from wtforms import DateTimeField
 from wtforms.validators import Optional
 
 from app.charts import Chart, ChartError, month_labels, month_of
+from app.filters import ChoiceEqual, DateBetween
 from app.models.calendar import WorkdayOverride, calendar_warning
 from app.models.complaints import (
     CATEGORIES,
@@ -29,6 +30,7 @@ from app.models.complaints import (
     overdue_counts,
     overdue_in_list,
 )
+from app.saved_views import Preset, this_month
 from app.scope import ScopedInterface, current_user
 from app.security import READ, WRITE
 from app.timeutil import now_cn, today_cn
@@ -257,6 +259,13 @@ class _ComplaintActions:
 
 class ComplaintView(_ComplaintActions, RegisterView):
     datamodel = ScopedInterface(Complaint)
+    presets = [
+        Preset(_l("我的超期投诉"), endpoint="MyOverdueComplaintView.list"),
+        Preset(_l("本月受理的投诉"), {"received_at": (DateBetween, this_month)},
+               sort="received_at desc"),
+        Preset(_l("待我结案"), {"status": (ChoiceEqual, "followed_up")},
+               roles=("Supervisor", "Admin")),
+    ]
     role_access = COMPLAINT_ACCESS
     show_template = "complaint/show.html"
     list_title, show_title = _l("客户投诉登记表"), _l("查看客户投诉")

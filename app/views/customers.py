@@ -12,6 +12,7 @@ from sqlalchemy import inspect as sa_inspect
 
 from app.charts import Chart, count, month_of, sum_of
 from app.errors import RowRejected
+from app.filters import BooleanEqual, ChoiceEqual
 from app.importer import ImportSpec
 from app.models.customers import (
     CREDIT_FIELDS,
@@ -24,6 +25,7 @@ from app.models.customers import (
     credit_refusal,
     may_set_credit,
 )
+from app.saved_views import Preset
 from app.scope import ScopedInterface
 from app.security import FULL, READ, WRITE
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
@@ -172,6 +174,10 @@ class ArchiveLoanView(RegisterView):
 
 class CustomerView(CreditRule, ImportMixin, RegisterView):
     datamodel = ScopedInterface(Customer)
+    presets = [
+        Preset(_l("重点客户"), {"is_key": (BooleanEqual, "y")}),
+        Preset(_l("合作中的客户"), {"cooperation": (ChoiceEqual, "active")}),
+    ]
     role_access = CUSTOMER_ACCESS
     import_spec = ImportSpec(Customer, ("name", "customer_type", "industry", "scale", "address",
                                         "phone", "cooperation", "is_key", "credit_rating",

@@ -7,7 +7,7 @@ from flask import flash, g, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget
-from flask_appbuilder.models.sqla.filters import FilterNotEqual
+from flask_appbuilder.models.sqla.filters import FilterGreater, FilterNotEqual
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,6 +17,7 @@ from wtforms import DateTimeField
 from wtforms.validators import DataRequired
 
 from app.charts import Chart, month_of, sum_of
+from app.filters import ChoiceEqual
 from app.models.complaints import CATEGORIES as COMPLAINT_CATEGORIES
 from app.models.complaints import Complaint
 from app.models.customers import Contact, Customer
@@ -30,6 +31,7 @@ from app.models.receptions import (
     money,
     reception_costs,
 )
+from app.saved_views import Preset
 from app.scope import ScopedInterface, current_user, scope_clause
 from app.security import FULL, READ
 from app.timeutil import now_cn, today_cn
@@ -156,6 +158,14 @@ class ReceptionView(RegisterView):
                     group_by=month_of("arrival"),
                     measures=[sum_of("estimated_cost"), sum_of("actual_cost")], kind="line")]
     datamodel = ScopedInterface(Reception)
+    presets = [
+        Preset(_l("待我审批"), {"status": (ChoiceEqual, "requested")},
+               roles=("Supervisor", "Admin")),
+        Preset(_l("须总经理审批的接待"), {"status": (ChoiceEqual, "requested"),
+                                   "estimated_cost": (FilterGreater, executive_limit)},
+               roles=("Executive", "Admin")),
+        Preset(_l("待结算"), {"status": (ChoiceEqual, "verified")}, roles=("Finance", "Admin")),
+    ]
     show_template = "reception/show.html"
     add_template, edit_template = "reception/add.html", "reception/edit.html"
     list_title, show_title = _l("客户接待"), _l("查看客户接待")

@@ -26,6 +26,7 @@ from wtforms.validators import Optional
 
 from app.charts import Chart, ChartError, month_labels, month_of
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn
+from app.filters import ChoiceEqual
 from app.importer import ImportSpec, import_file, template
 from app.models.complaints import MEASURE_FLOW, ImprovementMeasure
 from app.models.customers import Customer
@@ -48,6 +49,7 @@ from app.models.satisfaction import (
     service_request_stats,
     survey_results,
 )
+from app.saved_views import Preset
 from app.scope import ScopedInterface, current_user, scope_clause
 from app.security import READ, WRITE
 from app.timeutil import month_bounds, now_cn, today_cn
@@ -429,6 +431,10 @@ class ServiceRequestView(RegisterView):
               Chart("in_time", _l("需求响应及时率（每月）"), group_by=month_of("received_at"),
                     kind="bar", query=service_requests_in_time)]
     datamodel = ScopedInterface(ServiceRequest)
+    presets = [
+        Preset(_l("紧急需求"), {"urgency": (ChoiceEqual, "urgent")}),
+        Preset(_l("待响应的需求"), {"status": (ChoiceEqual, "received")}),
+    ]
     role_access = RECORD_ACCESS
     show_template = "satisfaction/request_show.html"
     list_title, show_title = _l("客户需求受理"), _l("查看客户需求")

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 
 from app.charts import Chart, month_of
 from app.errors import RowRejected
+from app.filters import ChoiceEqual, DateBetween
 from app.models.customers import Contact, Customer
 from app.models.org import ConsoleUser, department_subtree
 from app.models.visits import (
@@ -33,6 +34,7 @@ from app.models.visits import (
     plan_duplicate,
     plan_items,
 )
+from app.saved_views import Preset, this_month
 from app.scope import DEPARTMENT, ScopedInterface, current_user, in_scope, user_scope
 from app.security import FULL, READ
 from app.timeutil import today_cn
@@ -297,6 +299,13 @@ class VisitRecordView(_RecordChecks, RegisterView):
     charts = [Chart("per_month", _l("每月拜访（按方式）"), group_by=month_of("visit_date"),
                     series="visit_type", kind="stacked_bar")]
     datamodel = ScopedInterface(VisitRecord)
+    presets = [
+        Preset(_l("本月拜访"), {"visit_date": (DateBetween, this_month)}),
+        Preset(_l("待我审核"), {"status": (ChoiceEqual, "submitted")},
+               roles=("Supervisor", "Admin")),
+        Preset(_l("待我审批"), {"status": (ChoiceEqual, "reviewed")},
+               roles=("Executive", "Admin")),
+    ]
     add_template = "visits/record_add.html"
     edit_template = "visits/record_edit.html"
     list_title, show_title = _l("客户拜访记录表"), _l("查看客户拜访记录")
