@@ -38,6 +38,11 @@ class RegisterMixin:
     sortable: tuple = ()  # columns lists may sort by, each served by indexes (list_indexes)
     sort_ties: dict = {}  # sortable column → columns that order its ties before id
     search_index: tuple = ()  # text columns whose "contains" search an index serves
+    # Columns naming who acts next on an open row, a user id or a person's name as text
+    # (离职交接 hands them to the successor, app/handover.py).
+    acting: tuple = ()
+    # Registers without a workflow: a function giving the clause of rows still to act on.
+    pending = None
 
     id = Column(Integer, primary_key=True)
     created_on = Column(DateTime, default=now_cn, nullable=False)

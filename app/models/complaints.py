@@ -141,6 +141,7 @@ class Complaint(RegisterMixin, Model):
     search_index = ("code", "handler")
     owner_from = "customer"
     workflow = COMPLAINT_FLOW
+    acting = ("handler",)
     enums = {"category": CATEGORIES, "channel": CHANNELS, "due_step": DUE_STEPS,
              "status": COMPLAINT_FLOW.states}
     field_labels = {
@@ -482,6 +483,7 @@ class ImprovementMeasure(RegisterMixin, Model):
     label = _l("整改措施")
     owner_from = "complaint"  # a complaint's measure belongs to the complaint's owner
     workflow = MEASURE_FLOW
+    acting = ("responsible",)
     enums = {"source_type": MEASURE_SOURCES, "status": MEASURE_FLOW.states}
     field_labels = {
         **COMMON_LABELS,

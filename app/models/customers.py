@@ -262,6 +262,7 @@ class ArchiveLoan(CustomerChildMixin, Model):
     owner_from = None
     label = _l("资料借阅")
     workflow = LOAN_FLOW
+    acting = ("borrower",)
     enums = {"status": LOAN_FLOW.states}
     field_labels = {
         **COMMON_LABELS,

@@ -107,6 +107,7 @@ class SatisfactionSurvey(RegisterMixin, Model):
     __table_args__ = (CheckConstraint("issued_count >= 0", name="ck_survey_issued"),)
     label = _l("满意度调查")
     workflow = SURVEY_FLOW
+    acting = ("staff",)
     enums = {"method": METHODS, "status": SURVEY_FLOW.states}
     field_labels = {
         **COMMON_LABELS,
