@@ -190,7 +190,7 @@ def day(app, live_url):  # noqa: F811
     name = unique("浏览器客户")
     r = Api(app, "clerk1").client
     token = Api(app, "clerk1").headers
-    created = r.post("/api/v1/customer/", json={"name": name}, headers=token)
+    created = r.post("/api/v1/customer/", json={"customer_type": "important", "name": name}, headers=token)
     assert created.status_code == 201
     return {"customer": name, "customer_id": created.json["id"]}
 

@@ -33,7 +33,7 @@ class Form:
 
 
 FORMS = [
-    Form("customer add", "/customerview/add", "clerk1", {"name": U}),
+    Form("customer add", "/customerview/add", "clerk1", {"name": U, "customer_type": "group"}),
     Form("customer edit", "/customerview/edit/{row}", "clerk1", {"phone": "0571-1"}),
     Form("contact add", "/contactview/add", "clerk1", {"customer": "{customer}", "name": U}),
     Form("contact edit", "/contactview/edit/{row}", "clerk1", {"title": "经理"}),
@@ -91,7 +91,7 @@ def rows(app):
         assert r.status_code == 201, (resource, r.json)
         return r.json["id"]
 
-    customer = post(clerk, "customer", name=unique("表单客户"))
+    customer = post(clerk, "customer", customer_type="important", name=unique("表单客户"))
     complaint = post(clerk, "complaint", customer=customer, complainant="张先生",
                      category="general", description="空调不制冷",
                      received_at="2026-11-30T09:15:42")
@@ -121,7 +121,7 @@ def rows(app):
                                                         description="噪音"),
                                          problem=unique("问题"), measure=unique("措施")),
         "grade evaluation edit": post(clerk, "grade_evaluation", customer=post(
-            clerk, "customer", name=unique("评定客户")), year=2025, score_sales=5,
+            clerk, "customer", customer_type="group", name=unique("评定客户")), year=2025, score_sales=5,
             score_price=4, score_payment=4, score_cooperation=3, score_potential=3,
             score_credit=3),
         "department edit": post(admin, "department", name=unique("部门")),
@@ -330,7 +330,7 @@ def test_customer_filter_in_the_list_search_is_typed_not_listed(chrome, live_url
     filters the list, and shows the chosen customer again on the filtered page."""
     clerk = Api(app, "clerk1")
     name = unique("筛选客户")
-    customer = clerk.post("/api/v1/customer/", json={"name": name}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": name}).json["id"]
     r = clerk.post("/api/v1/complaint/", json={
         "customer": customer, "complainant": "李女士", "category": "general",
         "description": unique("筛选投诉")})

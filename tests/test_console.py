@@ -15,7 +15,7 @@ def text(response) -> str:
 
 
 def new_customer(api, username="clerk1") -> int:
-    r = api(username).post("/api/v1/customer/", json={"name": unique("客户")})
+    r = api(username).post("/api/v1/customer/", json={"customer_type": "important", "name": unique("客户")})
     assert r.status_code == 201, r.json
     return r.json["id"]
 

@@ -85,7 +85,7 @@ class Customer(RegisterMixin, Model):
 
     code = Column(String(20), unique=True, nullable=False)
     name = Column(String(200), unique=True, nullable=False)
-    customer_type = Column(String(20), nullable=False, default="important")
+    customer_type = Column(String(20), nullable=False)
     industry = Column(String(100))
     scale = Column(String(20))
     address = Column(String(300))
