@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD
 from app.models.complaints import Complaint
+from app.models.org import Department
 from tests.conftest import Api, unique
 from tests.test_browser import chrome, live_url, sign_in  # noqa: F401  (fixtures)
 
@@ -70,7 +71,7 @@ FORMS = [
     # FAB's own forms
     Form("user add", "/users/add", "admin",
          {"first_name": "明", "last_name": "王", "username": U, "email": U + "@example.com",
-          "roles": "{clerk_role}", "password": "Qiang-Mima-2026",
+          "roles": "{clerk_role}", "department": "{department}", "password": "Qiang-Mima-2026",
           "conf_password": "Qiang-Mima-2026"}),
     Form("user reset password", "/resetpassword/form?pk={row}", "admin",
          {"password": "Qiang-Mima-2027", "conf_password": "Qiang-Mima-2027"}, "alert-info"),
@@ -103,8 +104,10 @@ def rows(app):
                         password=DEMO_PASSWORD)
         other_id = sm.find_user(username=other).id
         clerk_role = sm.find_role("Clerk").id
+        department = app.appbuilder.session.scalar(
+            select(Department.id).where(Department.name == "销售一部"))
     made = {
-        "customer": customer, "clerk_role": clerk_role, "own": own,
+        "customer": customer, "clerk_role": clerk_role, "own": own, "department": department,
         "customer edit": customer,
         "contact edit": post(clerk, "contact", customer=customer, name=unique("联系人")),
         "transaction edit": post(clerk, "transaction", customer=customer, date="2026-03-02",

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models.customers import Customer, DevelopmentPlan
+from app.models.org import Department
 from tests.conftest import flashes, unique
 
 
@@ -293,6 +294,8 @@ def test_admin_adds_a_user_with_a_password_and_a_weak_one_is_refused_in_chinese(
     username = unique("u")
     form = {"last_name": "欧阳", "first_name": "娜娜", "username": username,
             "email": f"{username}@example.com", "roles": str(clerk_role), "active": "y",
+            "department": str(session.scalar(select(Department.id).where(
+                Department.name == "销售一部"))),
             "password": "weak", "conf_password": "weak"}
     b = browser("admin")
     r = b.post("/users/add", data=form)

@@ -55,20 +55,21 @@ def test_admin_adds_a_user_in_the_web_form_and_weak_passwords_are_refused(app, b
     admin = browser("admin")
     with app.app_context():
         clerk_role = app.appbuilder.sm.find_role("Clerk").id
+    sales_one = str(session.scalar(select(Department.id).where(Department.name == "销售一部")))
     page = admin.text("/users/add")
     assert "至少 8 位" in page
     for weak in WEAK:
         username = unique("web")
         r = admin.post("/users/add", {"first_name": "明", "last_name": "王", "username": username,
                                       "email": f"{username}@example.com", "roles": clerk_role,
-                                      "active": "y", "password": weak, "conf_password": weak})
+                                      "department": sales_one, "active": "y", "password": weak, "conf_password": weak})
         assert r.status_code == 200, r.status_code
         assert "密码" in flashes(r.get_data(as_text=True))
         assert user_row(session, username) is None
     username = unique("web")
     r = admin.post("/users/add", {"first_name": "明", "last_name": "王", "username": username,
                                   "email": f"{username}@example.com", "roles": clerk_role,
-                                  "active": "y", "password": STRONG, "conf_password": STRONG})
+                                  "department": sales_one, "active": "y", "password": STRONG, "conf_password": STRONG})
     assert r.status_code == 302, flashes(r.get_data(as_text=True))
     assert user_row(session, username) is not None
     assert can_log_in(browser, username, STRONG)
