@@ -582,9 +582,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 kwargs["may_edit"] = edit_refusal(item, g.user) is None
             if item is not None and audit.may_see_row_changes(g.user):
                 entries = audit.row_entries(self.datamodel.session, item.__tablename__, item.id)
-                kwargs["row_changes"] = [(e, audit.change_lines(e.resource, e.changes))
-                                         for e in entries]
-                kwargs["audit_actions"] = audit.ACTIONS
+                kwargs["row_changes"] = audit.row_history(self.datamodel.session, entries)
         return super().render_template(template, **kwargs)
 
 
