@@ -28,6 +28,10 @@ def _flag(name: str, default: bool) -> bool:
     return default if value is None else value.strip().lower() in ("1", "true", "yes", "on")
 
 
+# Logging: INFO shows what a user needs; FAB's start-up detail (one "Created Permission"
+# line per permission) only at LOG_LEVEL=DEBUG.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+
 # Cookies: behind HTTPS set SESSION_COOKIE_SECURE=1 (`make serve` documents it).
 SESSION_COOKIE_SECURE = _flag("SESSION_COOKIE_SECURE", False)
 SESSION_COOKIE_HTTPONLY = _flag("SESSION_COOKIE_HTTPONLY", True)

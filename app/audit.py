@@ -19,7 +19,19 @@ from flask import g, has_request_context, request
 from flask_appbuilder import Model
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Column, DateTime, Index, Integer, String, Text, cast, event, insert, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    cast,
+    event,
+    insert,
+    select,
+)
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import MANYTOMANY, MANYTOONE, Session
@@ -94,33 +106,68 @@ class AuditLog(Model):
 
 
 def change_lines(resource, changes) -> list[tuple[str, str, str]]:
+    """(label, old, new) as people read them: the register's labels, enum and state
+    labels, times to the minute; snapshots kept for the record (JSON columns) are left out."""
     model = model_for(resource)
     labels = getattr(model, "field_labels", {}) or {}
     enums = getattr(model, "enums", {}) or {}
     flow = getattr(model, "workflow", None)
+    columns = model.__table__.columns if model is not None else {}
     lines = []
     for field, pair in (changes or {}).items():
+        kind = columns[field].type if field in columns else None
+        if isinstance(kind, JSON):
+            continue
         old, new = (list(pair) + [None, None])[:2] if isinstance(pair, list) else (None, pair)
         choices = flow.states if field == "status" and flow is not None else enums.get(field, {})
-        lines.append((str(labels.get(field, field)), _shown(old, choices), _shown(new, choices)))
+        lines.append((str(labels.get(field, field)), _shown(old, choices, kind),
+                      _shown(new, choices, kind)))
     return lines
 
 
-def _shown(value, choices) -> str:
+def _shown(value, choices, kind=None) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, list):
         return "、".join(str(v) for v in value) or "—"
     if isinstance(value, bool):
         return gettext("是") if value else gettext("否")
+    if isinstance(kind, DateTime) and isinstance(value, str):
+        try:
+            return f"{datetime.fromisoformat(value):%Y-%m-%d %H:%M}"
+        except ValueError:
+            return value
     return str(choices.get(value, value)) if isinstance(value, str) else str(value)
 
 
+def action_text(entry) -> str:
+    """新增, 修改 …; a transition names its step as the register does: 流程（回访：意见）."""
+    label, detail = str(ACTIONS.get(entry.action, entry.action)), entry.detail
+    if entry.action == "transition" and detail:
+        name, _sep, comment = detail.partition("：")
+        flow = getattr(model_for(entry.resource), "workflow", None)
+        chosen = flow.by_name.get(name) if flow is not None else None
+        if chosen is not None:
+            detail = str(chosen.label) + (f"：{comment}" if comment else "")
+    return f"{label}（{detail}）" if detail else label
+
+
+def row_history(session, entries) -> list[dict]:
+    """A row's 变更记录 for its show page: when, who (by name), what, each change."""
+    users = model_for("ab_user")
+    usernames = {e.username for e in entries if e.username}
+    names = {user.username: str(user) for user in session.scalars(
+        select(users).where(users.username.in_(usernames)))} if usernames else {}
+    return [{"at": f"{e.at:%Y-%m-%d %H:%M}", "who": names.get(e.username, e.username or ""),
+             "action": action_text(e), "lines": change_lines(e.resource, e.changes),
+             "ip": e.ip or ""} for e in entries]
+
+
 def model_for(resource):
-    for mapper in Model.registry.mappers:
-        if getattr(mapper.class_, "__tablename__", None) == resource:
-            return mapper.class_
-    return None
+    """The mapped class of a table; the most derived one (the console's user, not FAB's)."""
+    found = [m.class_ for m in Model.registry.mappers
+             if getattr(m.class_, "__tablename__", None) == resource]
+    return max(found, key=lambda cls: len(cls.__mro__), default=None)
 
 
 # --------------------------------------------------------------------------

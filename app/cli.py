@@ -5,8 +5,11 @@ import os
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from app.models.org import Department
 from app.passwords import password_problem
+from app.security import department_problem
 
 
 def register_cli(app):
@@ -57,6 +60,13 @@ def create_user_command(username, name, role, department, email, password):
         raise click.UsageError(f"用户 {username} 已存在")
     if sm.find_role(role) is None:
         raise click.UsageError(f"角色 {role} 不存在，请先运行 flask init-roles")
+    found = department and sm.session.scalar(select(Department).where(
+        Department.name == department))
+    if department and found is None:
+        raise click.UsageError(f"部门 {department} 不存在")
+    problem = department_problem([role], found or None)
+    if problem:
+        raise click.UsageError(problem)
     ensure_user(current_app.appbuilder, username, name, role, department, password, email)
     click.echo(f"已创建用户 {username}")
 

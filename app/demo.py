@@ -92,7 +92,14 @@ def load_demo(appbuilder) -> list[str]:
     from app import demo_registers
     report.extend(demo_registers.load(session, {u.username: u for u in
                                                 session.scalars(select(ConsoleUser))}))
+    report.append(accounts_hint())
     return report
+
+
+def accounts_hint() -> str:
+    """The line `make run` ends its set-up with: who to sign in as."""
+    return ("demo accounts: " + ", ".join(f"{u} ({role})" for u, _n, role, _d in USERS)
+            + f"; password {DEMO_PASSWORD}")
 
 
 USERS_BY_NAME = {u: (name, role, dept) for u, name, role, dept in USERS}

@@ -6,6 +6,7 @@ locale name they do not use, so forms answered "This field is required." and
 gets `FormTranslations`, which asks Flask-Babel (our catalogs, where each
 message below is translated). The tuple only feeds `tools/i18n.py extract`.
 """
+from flask_appbuilder.fields import QuerySelectField
 from flask_appbuilder.forms import DynamicForm
 from flask_babel import get_translations, ngettext
 from flask_babel import lazy_gettext as _l
@@ -78,5 +79,17 @@ class _Meta(FlaskForm.Meta):
 
 
 def install() -> None:
-    """Every FAB form (model forms, login, user forms) translates through our catalogs."""
+    """Every FAB form (model forms, login, user forms) translates through our catalogs,
+    and an optional related dropdown's blank choice reads "—", not its value `__None`."""
     DynamicForm.Meta = _Meta
+    if not getattr(QuerySelectField.iter_choices, "blank_shown", False):
+        QuerySelectField.iter_choices = _with_blank_label(QuerySelectField.iter_choices)
+
+
+def _with_blank_label(iter_choices):
+    # WTForms >= 3.2 renders an option without a label as its value; FAB's blank has none.
+    def choices(field):
+        for value, label, *rest in iter_choices(field):
+            yield (value, label or "—", *rest) if value == "__None" else (value, label, *rest)
+    choices.blank_shown = True
+    return choices

@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 from werkzeug.exceptions import BadRequest
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, StopValidation
 
 from app import audit, lockout
 from app.models.org import ConsoleUser
@@ -39,6 +39,24 @@ def blank_if_none(value):
     return "" if value is None else value
 
 ROLES = ("Admin", "Clerk", "Supervisor", "Executive", "Finance")
+ROLES_IN_A_DEPARTMENT = ("Clerk", "Supervisor")  # their rows and scope are a department's
+
+
+def department_problem(role_names, department) -> str | None:
+    """Why a user with these roles may not be without a department, or None (Chinese)."""
+    if department is None and set(role_names) & set(ROLES_IN_A_DEPARTMENT):
+        return _("业务员和部门主管必须属于一个部门，请选择部门")
+    return None
+
+
+class DepartmentForRoles:
+    """The user form's 部门: required when the roles chosen are a Clerk's or Supervisor's."""
+
+    def __call__(self, form, field):
+        roles = form["roles"].data if "roles" in form else []
+        problem = department_problem([r.name for r in roles or ()], field.data)
+        if problem:
+            raise StopValidation(problem)
 ROLE_LABELS = {
     "Admin": _l("系统管理员"),
     "Clerk": _l("业务员"),
@@ -135,6 +153,7 @@ class ConsoleUserDBModelView(UserDBModelView):
     add_form_extra_fields = {
         **password_fields(_l("Please rewrite the user's password to confirm")), **NAME_FIELDS}
     edit_form_extra_fields = {**(UserDBModelView.edit_form_extra_fields or {}), **NAME_FIELDS}
+    validators_columns = {"department": [DepartmentForRoles()]}
     search_columns = ["last_name", "first_name", "username", "email", "department",
                       "active", "roles", "last_login"]
     show_fieldsets = [

@@ -294,6 +294,60 @@ def test_show_page_has_a_change_tab_for_admin_and_the_rows_supervisor(api, brows
     assert browser("supervisor2").get(f"/customerview/show/{pk}").status_code == 404
 
 
+def history_text(browser, username, path) -> str:
+    """The 变更记录 table of a show page, as text (tags and spaces dropped)."""
+    import re
+    html = browser(username).text(path)
+    table = html[html.index('class="table table-condensed table-striped row-changes"'):]
+    table = table[:table.index("</table>")]
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", table))
+
+
+@pytest.mark.parametrize("username", ["admin", "supervisor1"])
+def test_row_history_reads_as_labels_names_and_minutes(api, browser, username):
+    from tests.test_complaints import new_complaint
+    customer = new_customer(api, "clerk1")
+    pk = new_complaint(api("clerk1"), customer, received="2026-11-21T09:30:00",
+                       channel="phone")
+    assert api("clerk1").post(f"/api/v1/complaint/{pk}/transition/handle",
+                              json={"comment": "已联系客户"}).status_code == 200
+    text = history_text(browser, username, f"/complaintview/show/{pk}")
+    assert "受理时间：— → 2026-11-21 09:30" in text
+    assert "投诉方式：— → 电话" in text and "投诉类别：— → 一般责任投诉" in text
+    assert "流程（受理处理：已联系客户）" in text and "handle" not in text
+    assert "王明" in text and " clerk1 " not in text  # people by name
+    assert "T09:30" not in text and ":00:00" not in text and "[" not in text
+
+
+def test_row_history_names_each_workflow_step_in_chinese(api, browser):
+    from tests.test_complaints import new_complaint
+    pk = new_complaint(api("clerk1"), new_customer(api, "clerk1"))
+    for name in ("handle", "resolve"):
+        assert api("clerk1").post(f"/api/v1/complaint/{pk}/transition/{name}", json={
+            "comment": "意见", "resolution": "已更换"}).status_code == 200
+    text = history_text(browser, "admin", f"/complaintview/show/{pk}")
+    from app.models.complaints import Complaint
+    for name in ("handle", "resolve"):
+        label = str(Complaint.workflow.by_name[name].label)
+        assert f"流程（{label}：意见）" in text
+        assert f"（{name}" not in text
+
+
+def test_row_history_leaves_out_rule_snapshots(api, browser):
+    from tests.test_grading import evaluation_id
+    from tests.test_grading import new_customer as graded_customer
+    pk = evaluation_id(api("clerk1"), graded_customer(api("clerk1")))
+    text = history_text(browser, "admin", f"/gradeevaluationview/show/{pk}")
+    assert "新增" in text and "rule_snapshot" not in text and "{'" not in text
+
+
+@pytest.mark.parametrize("username", ["clerk1", "executive", "finance"])
+def test_row_history_is_for_admin_and_the_rows_supervisor_only(api, browser, username):
+    from tests.test_complaints import new_complaint
+    pk = new_complaint(api("clerk1"), new_customer(api, "clerk1"))
+    assert "row-changes" not in browser(username).text(f"/complaintview/show/{pk}")
+
+
 def test_paper_form_is_recorded_as_an_export(api, session):
     before = last_id(session)
     r = api("supervisor1").get("/api/v1/complaint/form.xlsx?month=2026-03")

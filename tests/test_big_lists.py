@@ -207,7 +207,7 @@ def test_overdue_count_in_the_complaint_title_stops_at_its_cap(api, browser, ded
     monkeypatch.setattr(complaints, "TITLE_CAP", 2)
     monkeypatch.setattr(complaint_views, "TITLE_CAP", 2)
     me = api(dedicated_clerk)
-    customer = me.post("/api/v1/customer/", json={"name": unique("超期")}).json["id"]
+    customer = me.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("超期")}).json["id"]
     for _ in range(3):  # registered in March 2025: the deadline to handle them has passed
         r = me.post("/api/v1/complaint/", json={
             "customer": customer, "complainant": "王女士", "category": "general",

@@ -75,10 +75,12 @@ def test_empty_required_field_is_explained_in_chinese(chrome, live_url):
 
 
 def test_customer_added_in_browser_gets_a_code(chrome, live_url):
+    from selenium.webdriver.support.ui import Select
     sign_in(chrome, live_url, "clerk1")
     name = unique("浏览器客户")
     chrome.get(live_url + "/customerview/add")
     chrome.find_element("name", "name").send_keys(name)
+    Select(chrome.find_element("name", "customer_type")).select_by_visible_text("集团客户")
     submit(chrome)
     chrome.get(live_url + "/customerview/list/?_flt_0_name=" + name)
     assert re.search(r"KH\d{4}-\d{5}", body_text(chrome))

@@ -190,7 +190,7 @@ def day(app, live_url):  # noqa: F811
     name = unique("浏览器客户")
     r = Api(app, "clerk1").client
     token = Api(app, "clerk1").headers
-    created = r.post("/api/v1/customer/", json={"name": name}, headers=token)
+    created = r.post("/api/v1/customer/", json={"customer_type": "important", "name": name}, headers=token)
     assert created.status_code == 201
     return {"customer": name, "customer_id": created.json["id"]}
 
@@ -345,6 +345,9 @@ def test_admin_creates_a_user_grants_a_step_and_hands_a_leaver_over(chrome, live
     roles.click()
     wait(chrome, EC.element_to_be_clickable((By.XPATH,
         "//li[contains(@class,'select2-results__option') and contains(., '业务员')]"))).click()
+    field(chrome, "department").find_element(By.XPATH, "following-sibling::span").click()
+    wait(chrome, EC.element_to_be_clickable((By.XPATH,
+        "//li[contains(@class,'select2-results__option') and contains(., '销售一部')]"))).click()
     type_text(chrome, "password", "Newclerk@2026")
     type_text(chrome, "conf_password", "Newclerk@2026")
     text, errors = submit(chrome)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from app.demo import DEMO_PASSWORD
 from app.models.complaints import Complaint
+from app.models.org import Department
 from tests.conftest import Api, unique
 from tests.test_browser import chrome, live_url, sign_in  # noqa: F401  (fixtures)
 
@@ -33,7 +34,7 @@ class Form:
 
 
 FORMS = [
-    Form("customer add", "/customerview/add", "clerk1", {"name": U}),
+    Form("customer add", "/customerview/add", "clerk1", {"name": U, "customer_type": "group"}),
     Form("customer edit", "/customerview/edit/{row}", "clerk1", {"phone": "0571-1"}),
     Form("contact add", "/contactview/add", "clerk1", {"customer": "{customer}", "name": U}),
     Form("contact edit", "/contactview/edit/{row}", "clerk1", {"title": "经理"}),
@@ -70,7 +71,7 @@ FORMS = [
     # FAB's own forms
     Form("user add", "/users/add", "admin",
          {"first_name": "明", "last_name": "王", "username": U, "email": U + "@example.com",
-          "roles": "{clerk_role}", "password": "Qiang-Mima-2026",
+          "roles": "{clerk_role}", "department": "{department}", "password": "Qiang-Mima-2026",
           "conf_password": "Qiang-Mima-2026"}),
     Form("user reset password", "/resetpassword/form?pk={row}", "admin",
          {"password": "Qiang-Mima-2027", "conf_password": "Qiang-Mima-2027"}, "alert-info"),
@@ -91,7 +92,7 @@ def rows(app):
         assert r.status_code == 201, (resource, r.json)
         return r.json["id"]
 
-    customer = post(clerk, "customer", name=unique("表单客户"))
+    customer = post(clerk, "customer", customer_type="important", name=unique("表单客户"))
     complaint = post(clerk, "complaint", customer=customer, complainant="张先生",
                      category="general", description="空调不制冷",
                      received_at="2026-11-30T09:15:42")
@@ -103,8 +104,10 @@ def rows(app):
                         password=DEMO_PASSWORD)
         other_id = sm.find_user(username=other).id
         clerk_role = sm.find_role("Clerk").id
+        department = app.appbuilder.session.scalar(
+            select(Department.id).where(Department.name == "销售一部"))
     made = {
-        "customer": customer, "clerk_role": clerk_role, "own": own,
+        "customer": customer, "clerk_role": clerk_role, "own": own, "department": department,
         "customer edit": customer,
         "contact edit": post(clerk, "contact", customer=customer, name=unique("联系人")),
         "transaction edit": post(clerk, "transaction", customer=customer, date="2026-03-02",
@@ -121,7 +124,7 @@ def rows(app):
                                                         description="噪音"),
                                          problem=unique("问题"), measure=unique("措施")),
         "grade evaluation edit": post(clerk, "grade_evaluation", customer=post(
-            clerk, "customer", name=unique("评定客户")), year=2025, score_sales=5,
+            clerk, "customer", customer_type="group", name=unique("评定客户")), year=2025, score_sales=5,
             score_price=4, score_payment=4, score_cooperation=3, score_potential=3,
             score_credit=3),
         "department edit": post(admin, "department", name=unique("部门")),
@@ -330,7 +333,7 @@ def test_customer_filter_in_the_list_search_is_typed_not_listed(chrome, live_url
     filters the list, and shows the chosen customer again on the filtered page."""
     clerk = Api(app, "clerk1")
     name = unique("筛选客户")
-    customer = clerk.post("/api/v1/customer/", json={"name": name}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": name}).json["id"]
     r = clerk.post("/api/v1/complaint/", json={
         "customer": customer, "complainant": "李女士", "category": "general",
         "description": unique("筛选投诉")})

@@ -28,7 +28,7 @@ def wait(driver, css):
 def test_complaint_customer_deadline_is_picked_in_the_calendar(chrome, live_url, api,
                                                                session):
     name = unique("浏览器投诉客户")
-    assert api("clerk1").post("/api/v1/customer/", json={"name": name}).status_code == 201
+    assert api("clerk1").post("/api/v1/customer/", json={"customer_type": "important", "name": name}).status_code == 201
     description = unique("顾客要求十五号前解决")
     sign_in(chrome, live_url, "clerk1")
     chrome.get(live_url + "/complaintview/add")
@@ -70,7 +70,7 @@ def test_complaint_customer_deadline_is_picked_in_the_calendar(chrome, live_url,
 
 def test_credit_fields_are_read_only_for_a_clerk_and_finance_sets_them(chrome, live_url,
                                                                       api, session):
-    pk = api("clerk1").post("/api/v1/customer/", json={"name": unique("浏览器信用")}).json["id"]
+    pk = api("clerk1").post("/api/v1/customer/", json={"customer_type": "important", "name": unique("浏览器信用")}).json["id"]
     sign_in(chrome, live_url, "clerk1")
     chrome.get(f"{live_url}/customerview/edit/{pk}")
     assert not chrome.find_element(By.NAME, "credit_rating").is_enabled()

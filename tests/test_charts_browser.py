@@ -123,7 +123,7 @@ def test_complaint_stats_page_draws_its_trend(chrome, live_url):
 def test_abc_page_draws_its_pareto_with_echarts(chrome, live_url, api):
     from tests.conftest import unique
     clerk = api("clerk1")
-    customer = clerk.post("/api/v1/customer/", json={"name": unique("帕累托客户")}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("帕累托客户")}).json["id"]
     r = clerk.post("/api/v1/transaction/", json={"customer": customer, "date": "2018-05-04",
                                                  "product": "图表", "amount": "123.45"})
     assert r.status_code == 201, r.json

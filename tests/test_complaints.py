@@ -14,7 +14,7 @@ from tests.conftest import flashes, unique
 
 
 def new_customer(client) -> int:
-    r = client.post("/api/v1/customer/", json={"name": unique("投诉客户")})
+    r = client.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("投诉客户")})
     assert r.status_code == 201, r.json
     return r.json["id"]
 

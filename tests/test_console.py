@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.models.customers import Customer, DevelopmentPlan
+from app.models.org import Department
 from tests.conftest import flashes, unique
 
 
@@ -15,7 +16,7 @@ def text(response) -> str:
 
 
 def new_customer(api, username="clerk1") -> int:
-    r = api(username).post("/api/v1/customer/", json={"name": unique("客户")})
+    r = api(username).post("/api/v1/customer/", json={"customer_type": "important", "name": unique("客户")})
     assert r.status_code == 201, r.json
     return r.json["id"]
 
@@ -293,6 +294,8 @@ def test_admin_adds_a_user_with_a_password_and_a_weak_one_is_refused_in_chinese(
     username = unique("u")
     form = {"last_name": "欧阳", "first_name": "娜娜", "username": username,
             "email": f"{username}@example.com", "roles": str(clerk_role), "active": "y",
+            "department": str(session.scalar(select(Department.id).where(
+                Department.name == "销售一部"))),
             "password": "weak", "conf_password": "weak"}
     b = browser("admin")
     r = b.post("/users/add", data=form)

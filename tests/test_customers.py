@@ -66,7 +66,8 @@ CHANGES = {"customer": ("phone", "0571-86668888"), "contact": ("title", "采购�
 
 
 def new_customer(api, username="clerk1", **extra) -> int:
-    r = api(username).post("/api/v1/customer/", json={"name": unique("客户"), **extra})
+    r = api(username).post("/api/v1/customer/", json={"customer_type": "important",
+                                                     "name": unique("客户"), **extra})
     assert r.status_code == 201, r.json
     return r.json["id"]
 
@@ -284,7 +285,7 @@ def test_customer_code_of_deleted_customer_is_never_reused(api, session):
 
 
 def test_customer_code_cannot_be_set_by_the_client(api):
-    r = api("clerk1").post("/api/v1/customer/", json={"name": unique("客户"),
+    r = api("clerk1").post("/api/v1/customer/", json={"customer_type": "important", "name": unique("客户"),
                                                       "code": "KH2026-99999"})
     assert r.status_code == 422
 
@@ -306,7 +307,8 @@ def test_new_customer_belongs_to_the_clerk_and_her_department(api, session):
 @pytest.mark.parametrize("column", ["owner", "department", "owner_id", "department_id"])
 def test_owner_or_department_in_json_is_refused(api, session, column):
     before = count(session, Customer)
-    r = api("clerk1").post("/api/v1/customer/", json={"name": unique("客户"), column: 1})
+    r = api("clerk1").post("/api/v1/customer/", json={"customer_type": "important",
+                                                      "name": unique("客户"), column: 1})
     assert r.status_code == 422
     assert column in r.json["message"]
     assert count(session, Customer) == before
@@ -436,7 +438,7 @@ def test_duplicate_customer_name_is_refused_in_chinese(api, session):
     name = unique("客户")
     new_customer(api, "clerk1", name=name)
     before = count(session, Customer)
-    r = api("clerk3").post("/api/v1/customer/", json={"name": name})
+    r = api("clerk3").post("/api/v1/customer/", json={"customer_type": "important", "name": name})
     assert r.status_code == 422
     assert "已存在" in r.json["message"]["name"][0]
     assert count(session, Customer) == before
@@ -1119,3 +1121,64 @@ def test_api_refuses_a_customer_id_that_is_not_a_number(api, session, bad):
     assert r.status_code == 422
     assert count(session, Contact) == before
 
+
+
+# --- customer type has no silent default; amounts as people write them (issue 22) --------
+@pytest.mark.parametrize("role", WRITERS)
+def test_new_customer_form_starts_with_no_customer_type(browser, role):
+    page = browser(ROLE_USERS[role]).text("/customerview/add")
+    select = re.search(r'<select[^>]*name="customer_type".*?</select>', page, re.S).group(0)
+    assert "required" in select and "selected" not in select  # the browser shows the first:
+    assert re.findall(r'<option value="(\w*)"', select)[0] == ""
+
+
+@pytest.mark.parametrize("role", WRITERS)
+def test_customer_without_a_type_is_refused_on_web_and_api(api, browser, session, role):
+    user, name = ROLE_USERS[role], unique("无类型客户")
+    before = count(session, Customer)
+    web = {k: v for k, v in fields("customer").items() if k != "customer_type"}
+    r = browser(user).post("/customerview/add", as_form({**web, "name": name}),
+                           follow_redirects=True)
+    assert "必填" in flash_text(r)
+    r = api(user).post("/api/v1/customer/", json={"name": name, "cooperation": "active"})
+    assert r.status_code == 422 and "必填" in r.json["message"]["customer_type"][0]
+    assert count(session, Customer) == before
+
+
+def test_web_forms_take_amounts_with_thousands_separators(api, browser, session):
+    customer_id = new_customer(api)
+    product = unique("产品")
+    r = browser("clerk1").post("/transactionview/add", as_form({
+        **fields("transaction", customer_id), "product": product, "amount": "186,500.00",
+        "collected": "￥1,000", "profit": "12，345.6"}))
+    assert r.status_code == 302, flash_text(r)
+    row = session.scalar(select(Transaction).where(Transaction.product == product))
+    assert (row.amount, row.collected, row.profit) == (
+        Decimal("186500.00"), Decimal("1000.00"), Decimal("12345.60"))
+
+
+@pytest.mark.parametrize("bad", ["1,86,500", "186,50.00", "18 6500", "1.000,00"])
+def test_a_misgrouped_amount_is_refused_and_nothing_saved(api, browser, session, bad):
+    customer_id = new_customer(api)
+    before = count(session, Transaction)
+    r = browser("clerk1").post("/transactionview/add", as_form({
+        **fields("transaction", customer_id), "amount": bad}), follow_redirects=True)
+    assert "请输入有效的数值" in flash_text(r)
+    r = api("clerk1").post("/api/v1/transaction/", json={**fields("transaction", customer_id),
+                                                        "amount": bad})
+    assert r.status_code == 422, r.json
+    assert count(session, Transaction) == before
+
+
+@pytest.mark.parametrize("role", ["admin", "finance"])
+def test_api_takes_amounts_with_thousands_separators(api, session, role):
+    customer_id = new_customer(api)
+    r = api("clerk1").post("/api/v1/transaction/", json={
+        **fields("transaction", customer_id), "amount": "186,500.00", "collected": "1,000"})
+    assert r.status_code == 201, r.json
+    row = session.get(Transaction, r.json["id"])
+    assert (row.amount, row.collected) == (Decimal("186500.00"), Decimal("1000.00"))
+    r = api(role).put(f"/api/v1/customer/{customer_id}", json={"credit_limit": "1,200,000.00"})
+    assert r.status_code == 200, r.json
+    assert session.get(Customer, customer_id, populate_existing=True).credit_limit == \
+        Decimal("1200000.00")

@@ -11,7 +11,7 @@ def workbook(response):
 
 def test_complaint_register_of_a_month_with_statistics(api, dedicated_clerk):
     a = api(dedicated_clerk)
-    customer = a.post("/api/v1/customer/", json={"name": dedicated_clerk + "公司"}).json["id"]
+    customer = a.post("/api/v1/customer/", json={"customer_type": "important", "name": dedicated_clerk + "公司"}).json["id"]
     made = []
     for received, category in [("2025-03-03T09:00:00", "general"),
                                ("2025-03-10T09:00:00", "major"),
@@ -51,7 +51,7 @@ def test_complaint_register_holds_only_rows_in_scope(api, dedicated_clerk):
 
 def test_grade_evaluation_form_shows_scores_weights_and_signers(api, dedicated_clerk):
     clerk = api(dedicated_clerk)
-    customer = clerk.post("/api/v1/customer/", json={"name": dedicated_clerk + "评定"}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": dedicated_clerk + "评定"}).json["id"]
     scores = {"score_sales": 90, "score_price": 80, "score_payment": 100,
               "score_cooperation": 70, "score_potential": 60, "score_credit": 50}
     r = clerk.post("/api/v1/grade_evaluation/", json={"customer": customer, "year": 2025,
@@ -77,7 +77,7 @@ def test_grade_evaluation_form_shows_scores_weights_and_signers(api, dedicated_c
 
 def test_grade_evaluation_form_of_another_clerk_is_404(api, dedicated_clerk):
     clerk = api(dedicated_clerk)
-    customer = clerk.post("/api/v1/customer/", json={"name": dedicated_clerk + "他人"}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": dedicated_clerk + "他人"}).json["id"]
     evaluation = clerk.post("/api/v1/grade_evaluation/", json={"customer": customer,
                                                                "year": 2025}).json["id"]
     assert api("clerk3").get(f"/api/v1/grade_evaluation/{evaluation}/form.xlsx").status_code \
@@ -88,7 +88,7 @@ def test_pages_link_to_their_paper_forms(browser, api, dedicated_clerk):
     assert "/api/v1/complaint/form.xlsx?month=2026-11" in \
         browser("supervisor1").text("/complaintstats/?month=2026-11")
     clerk = api(dedicated_clerk)
-    customer = clerk.post("/api/v1/customer/", json={"name": dedicated_clerk + "链接"}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": dedicated_clerk + "链接"}).json["id"]
     evaluation = clerk.post("/api/v1/grade_evaluation/", json={"customer": customer,
                                                                "year": 2025}).json["id"]
     html = browser(dedicated_clerk).text(f"/gradeevaluationview/show/{evaluation}")

@@ -17,7 +17,7 @@ from tests.conftest import flashes, unique
 
 
 def new_customer(client, **fields) -> int:
-    r = client.post("/api/v1/customer/", json={"name": unique("规则客户"), **fields})
+    r = client.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("规则客户"), **fields})
     assert r.status_code == 201, r.json
     return r.json["id"]
 
@@ -348,7 +348,7 @@ def credit_of(session, pk):
 def test_clerk_and_supervisor_cannot_set_credit_over_the_api(api, session, user):
     a = api(user)
     before = count(session, Customer)
-    r = a.post("/api/v1/customer/", json={"name": unique("客户"), **CREDIT})
+    r = a.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("客户"), **CREDIT})
     assert r.status_code == 403
     assert "财务" in r.json["message"]
     assert count(session, Customer) == before
@@ -373,7 +373,7 @@ def test_finance_sets_credit_over_the_api_and_nothing_else(api, session):
     assert "财务只能修改" in r.json["message"]
     row = session.get(Customer, pk, populate_existing=True)
     assert (row.phone, row.credit_rating) == ("0571-2", "AAA")
-    assert finance.post("/api/v1/customer/", json={"name": unique("客户")}).status_code == 403
+    assert finance.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("客户")}).status_code == 403
     assert finance.delete(f"/api/v1/customer/{pk}").status_code == 403
 
 

@@ -16,7 +16,7 @@ ARRIVAL, DEPARTURE = "2025-08-12T09:00:00", "2025-08-13T16:00:00"
 
 
 def new_customer(client) -> int:
-    r = client.post("/api/v1/customer/", json={"name": unique("接待客户")})
+    r = client.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("接待客户")})
     assert r.status_code == 201, r.json
     return r.json["id"]
 

@@ -38,7 +38,7 @@ def submit(driver, form):
 
 
 def test_clerk_adds_a_reception_and_an_expense_in_chromium(chrome, live_url, api, session):  # noqa: F811
-    customer = api("clerk1").post("/api/v1/customer/", json={"name": unique("浏览器接待")})
+    customer = api("clerk1").post("/api/v1/customer/", json={"customer_type": "important", "name": unique("浏览器接待")})
     assert customer.status_code == 201
     visitors = unique("陈总")
     sign_in(chrome, live_url, "clerk1")

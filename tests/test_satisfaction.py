@@ -62,7 +62,7 @@ def answer(client, survey, valid=True, **levels) -> int:
 
 
 def new_customer(client) -> int:
-    r = client.post("/api/v1/customer/", json={"name": unique("需求客户")})
+    r = client.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("需求客户")})
     assert r.status_code == 201, r.json
     return r.json["id"]
 

@@ -47,7 +47,7 @@ def can_log_in(browser, username, password) -> bool:
 
 
 def new_customer(api, username="clerk1") -> int:
-    r = api(username).post("/api/v1/customer/", json={"name": unique("客户")})
+    r = api(username).post("/api/v1/customer/", json={"customer_type": "important", "name": unique("客户")})
     assert r.status_code == 201, r.json
     return r.json["id"]
 
@@ -57,20 +57,21 @@ def test_admin_adds_a_user_in_the_web_form_and_weak_passwords_are_refused(app, b
     admin = browser("admin")
     with app.app_context():
         clerk_role = app.appbuilder.sm.find_role("Clerk").id
+    sales_one = str(session.scalar(select(Department.id).where(Department.name == "销售一部")))
     page = admin.text("/users/add")
     assert "至少 8 位" in page
     for weak in WEAK:
         username = unique("web")
         r = admin.post("/users/add", {"first_name": "明", "last_name": "王", "username": username,
                                       "email": f"{username}@example.com", "roles": clerk_role,
-                                      "active": "y", "password": weak, "conf_password": weak})
+                                      "department": sales_one, "active": "y", "password": weak, "conf_password": weak})
         assert r.status_code == 200, r.status_code
         assert "密码" in flashes(r.get_data(as_text=True))
         assert user_row(session, username) is None
     username = unique("web")
     r = admin.post("/users/add", {"first_name": "明", "last_name": "王", "username": username,
                                   "email": f"{username}@example.com", "roles": clerk_role,
-                                  "active": "y", "password": STRONG, "conf_password": STRONG})
+                                  "department": sales_one, "active": "y", "password": STRONG, "conf_password": STRONG})
     assert r.status_code == 302, flashes(r.get_data(as_text=True))
     assert user_row(session, username) is not None
     assert can_log_in(browser, username, STRONG)
@@ -403,18 +404,18 @@ def test_editing_an_active_user_keeps_their_sessions(app, browser, session):
 def test_cookie_write_with_a_bogus_bearer_header_still_needs_csrf(browser, session):
     b = browser("clerk1")
     name = unique("csrf")
-    r = b.client.post("/api/v1/customer/", json={"name": name},
+    r = b.client.post("/api/v1/customer/", json={"customer_type": "important", "name": name},
                       headers={"Authorization": "Bearer x"})
     assert r.status_code == 400
     assert session.scalar(select(func.count()).select_from(Customer)
                           .where(Customer.name == name)) == 0
-    r = b.client.post("/api/v1/customer/", json={"name": name},
+    r = b.client.post("/api/v1/customer/", json={"customer_type": "important", "name": name},
                       headers={"X-CSRFToken": b.csrf()})
     assert r.status_code == 201
 
 
 def test_a_bogus_bearer_without_a_session_is_401(app):
-    r = app.test_client().post("/api/v1/customer/", json={"name": "x"},
+    r = app.test_client().post("/api/v1/customer/", json={"customer_type": "important", "name": "x"},
                                headers={"Authorization": "Bearer x"})
     assert r.status_code == 401 and CJK.search(r.json["message"])
 
@@ -626,7 +627,7 @@ def _xlsx(header, rows):
 def test_import_refuses_dates_and_money_beyond_the_columns(api, browser, session, day, amount,
                                                           message):
     name = unique("导入边界")
-    assert api("clerk1").post("/api/v1/customer/", json={"name": name}).status_code == 201
+    assert api("clerk1").post("/api/v1/customer/", json={"customer_type": "important", "name": name}).status_code == 201
     header = ["客户", "交易日期", "产品", "销售额（元）", "利润（元）", "回款额（元）", "预收款",
               "应收款到期日", "备注"]
     product = unique("产品")

@@ -39,7 +39,7 @@ def count(session, model) -> int:
 
 
 def new_customer(client, **fields) -> int:
-    r = client.post("/api/v1/customer/", json={"name": unique("拜访客户"),
+    r = client.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("拜访客户"),
                                                 "cooperation": "active", **fields})
     assert r.status_code == 201, r.json
     return r.json["id"]

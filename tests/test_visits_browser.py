@@ -49,7 +49,7 @@ def pick_day(chrome, field, day: int):
 def test_supervisor_drafts_a_plan_and_adds_an_item(chrome, live_url, api, session):
     customer_name = unique("浏览器拜访客户")
     clerk3 = api("clerk3")
-    customer = clerk3.post("/api/v1/customer/", json={
+    customer = clerk3.post("/api/v1/customer/", json={"customer_type": "important",
         "name": customer_name, "cooperation": "active", "address": "宁波市江北区 8 号"}).json["id"]
     clerk3.post("/api/v1/contact/", json={"customer": customer, "name": "周总", "title": "董事长",
                                           "phone": "13900000000", "is_decision_maker": True})
@@ -86,7 +86,7 @@ def test_clerk_records_a_planned_visit(chrome, live_url, api, session):
     """The task chosen first sets its customer; the visit after its 拜访时限 is late."""
     name = unique("浏览器记录客户")
     clerk3, sup2 = api("clerk3"), api("supervisor2")
-    customer = clerk3.post("/api/v1/customer/", json={"name": name,
+    customer = clerk3.post("/api/v1/customer/", json={"customer_type": "important", "name": name,
                                                       "cooperation": "active"}).json["id"]
     plan = sup2.post("/api/v1/visit_plan/", json={"month": "1989-12", "title": "旧计划"}).json["id"]
     clerk3_id = clerk3.get(f"/api/v1/customer/{customer}").json["result"]["owner"]["id"]

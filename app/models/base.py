@@ -39,6 +39,11 @@ class RegisterMixin:
     sort_ties: dict = {}  # sortable column → columns that order its ties before id
     search_index: tuple = ()  # text columns whose "contains" search an index serves
     quick_search: tuple = ()  # what the list's search box searches (app.quick_search)
+    # Columns naming who acts next on an open row, a user id or a person's name as text
+    # (离职交接 hands them to the successor, app/handover.py).
+    acting: tuple = ()
+    # Registers without a workflow: a function giving the clause of rows still to act on.
+    pending = None
 
     id = Column(Integer, primary_key=True)
     created_on = Column(DateTime, default=now_cn, nullable=False)

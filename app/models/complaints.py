@@ -142,6 +142,7 @@ class Complaint(RegisterMixin, Model):
     search_index = ("code", "handler")
     owner_from = "customer"
     workflow = COMPLAINT_FLOW
+    acting = ("handler",)
     enums = {"category": CATEGORIES, "channel": CHANNELS, "due_step": DUE_STEPS,
              "status": COMPLAINT_FLOW.states}
     field_labels = {
@@ -484,6 +485,7 @@ class ImprovementMeasure(RegisterMixin, Model):
     quick_search = ("problem", "measure")
     owner_from = "complaint"  # a complaint's measure belongs to the complaint's owner
     workflow = MEASURE_FLOW
+    acting = ("responsible",)
     enums = {"source_type": MEASURE_SOURCES, "status": MEASURE_FLOW.states}
     field_labels = {
         **COMMON_LABELS,

@@ -86,7 +86,7 @@ class Customer(RegisterMixin, Model):
 
     code = Column(String(20), unique=True, nullable=False)
     name = Column(String(200), unique=True, nullable=False)
-    customer_type = Column(String(20), nullable=False, default="important")
+    customer_type = Column(String(20), nullable=False)
     industry = Column(String(100))
     scale = Column(String(20))
     address = Column(String(300))
@@ -267,6 +267,7 @@ class ArchiveLoan(CustomerChildMixin, Model):
     label = _l("资料借阅")
     quick_search = ("customer.name", "document")
     workflow = LOAN_FLOW
+    acting = ("borrower",)
     enums = {"status": LOAN_FLOW.states}
     field_labels = {
         **COMMON_LABELS,

@@ -170,6 +170,7 @@ class Reception(RegisterMixin, Model):
     label = _l("客户接待")
     quick_search = ("customer.name", "purpose")
     workflow = RECEPTION_FLOW
+    acting = ("host",)
     enums = {"status": RECEPTION_FLOW.states}
     field_labels = {
         **COMMON_LABELS,

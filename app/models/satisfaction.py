@@ -108,6 +108,7 @@ class SatisfactionSurvey(RegisterMixin, Model):
     label = _l("满意度调查")
     quick_search = ("title", "target")
     workflow = SURVEY_FLOW
+    acting = ("staff",)
     enums = {"method": METHODS, "status": SURVEY_FLOW.states}
     field_labels = {
         **COMMON_LABELS,

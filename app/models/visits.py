@@ -113,6 +113,8 @@ class VisitPlanItem(RegisterMixin, Model):
     __tablename__ = "visit_plan_item"
     label = _l("拜访计划明细")
     quick_search = ("customer.name", "purpose")
+    acting = ("visitor_id",)
+    pending = staticmethod(lambda: ~VisitPlanItem.done)  # a task until its record is submitted
     field_labels = {
         **COMMON_LABELS,
         "visit_plan": _l("客户拜访计划表"), "seq": _l("序号"), "customer": _l("客户名称"),

@@ -32,7 +32,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import BooleanField, HiddenField, SelectField
-from wtforms.validators import DataRequired, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
 from app import audit
 from app.errors import RowRejected
@@ -66,7 +66,7 @@ from app.scope import COUNT_CAP, beyond_cap, scope_clause
 from app.search import _like_pattern, fts_name, trigram_searchable
 from app.security import FULL, READ
 from app.timeutil import today_cn
-from app.views.fields import SearchSelectField, search_columns
+from app.views.fields import MoneyDecimal, MoneyField, SearchSelectField, search_columns
 from app.widgets import FilterWidget, datetime_field
 from app.workflow import TransitionError, available, fire, history
 from app.worklist import WORK_ARG, with_work
@@ -172,6 +172,18 @@ def datetime_form_fields(model, labels: dict, descriptions: dict, columns) -> di
                                                      or column.default is not None))
             for column in model.__table__.columns
             if isinstance(column.type, DateTime) and column.key in (columns or ())}
+
+
+def money_form_fields(model, labels: dict, descriptions: dict, columns) -> dict:
+    """Numbers as people write them (`186,500.00`); required as FAB makes them."""
+    return {column.key: MoneyField(labels.get(column.key, column.key),
+                                   description=descriptions.get(column.key, ""),
+                                   default=column.default.arg if column.default is not None
+                                   and column.default.is_scalar else None,
+                                   validators=[Optional() if column.nullable
+                                               else InputRequired()])
+            for column in model.__table__.columns
+            if isinstance(column.type, Numeric) and column.key in (columns or ())}
 
 
 def search_select_fields(model, labels: dict, columns, view_name: str,
@@ -316,6 +328,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
                                    cls.__name__),
             **checkbox_fields(model, cls.label_columns, descriptions,
                               cls.__dict__.get("add_columns")),
+            **money_form_fields(model, cls.label_columns, descriptions,
+                                cls.__dict__.get("add_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("add_columns")),
             **(cls.__dict__.get("add_form_extra_fields") or {})}
         cls.search_form_extra_fields = {
@@ -330,6 +344,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
                                    cls.__name__),
             **checkbox_fields(model, cls.label_columns, descriptions,
                               cls.__dict__.get("edit_columns")),
+            **money_form_fields(model, cls.label_columns, descriptions,
+                                cls.__dict__.get("edit_columns")),
             **enum_form_fields(model, cls.label_columns, cls.__dict__.get("edit_columns")),
             **(cls.__dict__.get("edit_form_extra_fields") or {})}
         flow = model.workflow
@@ -695,9 +711,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
             if item is not None and audit.may_see_row_changes(g.user):
                 entries = audit.row_entries(self.datamodel.session, item.__tablename__, item.id,
                                             since=getattr(item, "created_on", None))
-                kwargs["row_changes"] = [(e, audit.change_lines(e.resource, e.changes))
-                                         for e in entries]
-                kwargs["audit_actions"] = audit.ACTIONS
+                kwargs["row_changes"] = audit.row_history(self.datamodel.session, entries)
         return super().render_template(template, **kwargs)
 
 
@@ -817,12 +831,15 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
         return self.response(500, message=_("系统错误，请稍后重试"))
 
     def _init_model_schemas(self):
-        """Integers are integers: marshmallow would store 1.5 as 1."""
+        """Integers are integers: marshmallow would store 1.5 as 1; amounts may come as
+        people write them (`186,500.00`)."""
         super()._init_model_schemas()
         for schema in (self.add_model_schema, self.edit_model_schema):
             for field in schema.fields.values():
                 if isinstance(field, fields.Integer):
                     field.strict = True
+                elif type(field) is fields.Decimal:
+                    field.__class__ = MoneyDecimal
 
     def _get_field_info(self, field, filter_rel_field, page=None, page_size=None):
         """gettext("") is the catalog header: a field without a description gets none."""

@@ -4,14 +4,19 @@ SearchSelectField: a related row (e.g. the customer of a contact) chosen by typi
 letters of its name or code (Select2 ajax against the view's /search_related/<column>),
 instead of a dropdown listing every row; it starts empty, and an id the user may not
 see is refused like one that does not exist.
+
+MoneyField / MoneyDecimal: amounts as people write them, `186,500.00`, in forms and the API.
 """
 import re
+from decimal import Decimal
 
 from flask import current_app, request, url_for
+from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
+from marshmallow import fields as schema_fields
 from sqlalchemy import select
-from wtforms import Field
+from wtforms import DecimalField, Field
 from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
 
@@ -82,3 +87,27 @@ class SearchSelectField(Field):
     def pre_validate(self, form):
         if self._invalid:
             raise StopValidation(self.gettext("Not a valid choice"))
+
+
+GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
+def plain_number(value):
+    """`186,500.00` → `186500.00` (thousands grouped by commas, full- or half-width, and a
+    leading ¥); anything else unchanged, for the number parser to judge."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip().replace("，", ",").lstrip("¥￥").strip()
+    return text.replace(",", "") if GROUPED_NUMBER.fullmatch(text) else value
+
+
+class MoneyField(DecimalField):
+    widget = BS3TextFieldWidget()
+
+    def process_formdata(self, valuelist):
+        super().process_formdata([plain_number(v) for v in valuelist])
+
+
+class MoneyDecimal(schema_fields.Decimal):
+    def _format_num(self, value) -> Decimal:
+        return super()._format_num(plain_number(value))

@@ -3,23 +3,14 @@ from flask import abort, flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from app.handover import hand_over, owned_models, still_open
+from app.handover import hand_over, rows_to_move
 from app.models.org import ConsoleUser
 
 
-def rows_to_move(session, leaver) -> list[tuple[str, int]]:
-    counts = []
-    for model in owned_models():
-        query = select(func.count()).select_from(model).where(model.owner_id == leaver.id)
-        clause = still_open(model)
-        if clause is not None:
-            query = query.where(clause)
-        n = session.scalar(query)
-        if n:
-            counts.append((str(model.label), n))
-    return counts
+def handover_counts(session, leaver) -> list[tuple[str, int]]:
+    return [(str(model.label), len(ids)) for model, ids in rows_to_move(session, leaver).items()]
 
 
 class HandoverView(BaseView):
@@ -39,7 +30,7 @@ class HandoverView(BaseView):
             .order_by(ConsoleUser.username)).all()
         if request.method == "POST":
             successor = session.get(ConsoleUser, request.form.get("successor", type=int) or 0)
-            counts = rows_to_move(session, leaver)
+            counts = handover_counts(session, leaver)
             if successor is None or successor.id == leaver.id or not successor.active:
                 flash(_("请选择一位在职的接手人"), "danger")
             elif request.form.get("confirm") != "1":
@@ -54,4 +45,4 @@ class HandoverView(BaseView):
                         leaver=leaver, n=sum(moved.values()), successor=successor), "success")
                 return redirect(url_for("ConsoleUserDBModelView.show", pk=leaver.id))
         return self.render_template("handover.html", leaver=leaver, candidates=candidates,
-                                    counts=rows_to_move(session, leaver))
+                                    counts=handover_counts(session, leaver))
