@@ -10,6 +10,7 @@ DEVKEY  = SECRET_KEY="$${SECRET_KEY:-$$(cat $(KEYFILE))}"
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 WORKERS ?= 4
+BIND   ?= 0.0.0.0:$(PORT)
 
 .PHONY: run test serve worker migrate demo i18n translations bench clean
 
@@ -70,7 +71,7 @@ serve: i18n
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
 	$(FLASK) db-optimize
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(BIND) --access-logfile - 'app:create_app()'
 
 # The task queue's consumer for a deployment: tasks from REDIS_URL, on the database of
 # DATABASE_URL (run one or more, on any machine that mounts FILES_DIR).

@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 PROCESS = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 PROGRESS_SECONDS = 1.0  # the job page polls; a fresher count would not be seen
 KEEP_FILES = timedelta(days=1)
+USER_GONE = _l("提交任务的用户已停用，任务未执行")
 WORKER_GONE = _l("任务未完成：执行任务的后台进程已停止，重试后仍未完成，请重新提交")
 
 
@@ -107,6 +108,8 @@ def as_user(job):
     with app.test_request_context("/", query_string=asked.get("args") or [],
                                   environ_base={"REMOTE_ADDR": asked.get("addr") or ""}):
         g.user = app.appbuilder.sm.get_user_by_id(job.user_id)
+        if g.user is None or not g.user.is_active:
+            raise PermissionError(str(USER_GONE))
         with force_locale(asked.get("locale") or "zh"):
             yield g.user
 
@@ -153,14 +156,15 @@ def _update(engine, job_id, values, what) -> int:
 def run_job(job_id, work) -> None:
     """Run `work(job, progress) -> (rows, result)` for a queued job, as its user.
 
-    A job already done or failed is left alone (a duplicate delivery or a late retry); the
-    job is always closed out, done or failed with a reason.
+    Only a queued job is taken: one running elsewhere, done or failed is left alone (a
+    duplicate delivery or a late retry). The job is always closed out, done or failed with
+    a reason.
     """
     from app.extensions import db
     engine = db.engine
     with Session(engine) as s:
         claimed = s.execute(update(ExportJob).where(
-            ExportJob.id == job_id, ExportJob.status.in_(("queued", "running"))).values(
+            ExportJob.id == job_id, ExportJob.status == "queued").values(
             status="running", runner=PROCESS, heartbeat_at=now_cn(),
             attempts=ExportJob.attempts + 1))
         s.commit()

@@ -257,3 +257,18 @@ def test_files_older_than_a_day_are_removed(app, tmp_path):
         os.utime(path, (two_days_ago, two_days_ago))
     assert remove_old_files(str(tmp_path)) == 2
     assert sorted(os.listdir(folder)) == ["b.xlsx"]
+
+
+def test_a_job_of_a_user_deactivated_meanwhile_fails_without_running(
+        app, api, background, session, dedicated_clerk):
+    from app.models.org import ConsoleUser
+    prefix = unique("停用")
+    add_customers(api, dedicated_clerk, prefix, 1)
+    token = export_job(api, dedicated_clerk, prefix)
+    orphan(session, token, attempts=1)
+    session.execute(update(ConsoleUser).where(ConsoleUser.username == dedicated_clerk)
+                    .values(active=False))
+    session.commit()
+    sweep(app)
+    job = job_row(session, token)
+    assert job.status == "failed" and "用户已停用" in job.error
