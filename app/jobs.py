@@ -7,6 +7,7 @@ row scope, locale and audit as in the request that asked for it). The runner wri
 of life every JOB_HEARTBEAT_SECONDS; sweep_jobs runs a job whose worker went away again
 (JOB_ATTEMPTS in all), then fails it with a Chinese message, so none stays "running".
 """
+import glob
 import json
 import logging
 import os
@@ -220,8 +221,11 @@ def close_job(engine, job_id, status, rows, result, error, attempts=5):
 
 
 def write_atomically(path, write) -> object:
-    """`write(fileobj)` into a temporary file renamed over `path`: a retry rewrites it."""
+    """`write(fileobj)` into a temporary file renamed over `path`: a retry rewrites it, and
+    removes what a killed attempt left half-written."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
+    for left in glob.glob(glob.escape(path) + ".*.part"):
+        os.remove(left)
     part = f"{path}.{uuid.uuid4().hex[:8]}.part"
     try:
         with open(part, "wb") as fh:

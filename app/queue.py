@@ -103,10 +103,9 @@ def init_queue(app) -> None:
     for declared in DECLARED.values():
         run = _in_app_context(app, declared)
         if declared.schedule is not None:
-            tasks[declared.name] = huey.periodic_task(
-                crontab(**declared.schedule), name=declared.name)(run)
+            tasks[declared.name] = huey.periodic_task(crontab(**declared.schedule))(run)
         else:
-            tasks[declared.name] = huey.task(name=declared.name, **declared.options)(run)
+            tasks[declared.name] = huey.task(**declared.options)(run)
     app.extensions["huey"] = huey
     app.extensions["huey_tasks"] = tasks
 
