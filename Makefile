@@ -10,11 +10,12 @@ DEVKEY  = SECRET_KEY="$${SECRET_KEY:-$$(cat $(KEYFILE))}"
 HOST   ?= 127.0.0.1
 PORT   ?= 8080
 WORKERS ?= 4
+BIND   ?= 0.0.0.0:$(PORT)
 # Test processes (pytest-xdist; whole files per process, each with its own database).
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: run test serve migrate demo i18n translations bench clean
+.PHONY: run test serve worker migrate demo i18n translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +43,13 @@ demo: migrate
 	$(DEVKEY) $(FLASK) load-demo
 	$(DEVKEY) $(FLASK) db-optimize
 
+# The web server and, beside it, the task queue's consumer (SQLite store in instance/, or
+# REDIS_URL): background exports, large imports and periodic tasks. Both stop together.
 run: i18n demo
-	$(DEVKEY) $(FLASK) run --host $(HOST) --port $(PORT)
+	@export $(DEVKEY); \
+	$(FLASK) worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(FLASK) run --host $(HOST) --port $(PORT)
 
 # SQLite always; PostgreSQL too when TEST_DATABASE_URL is set (see README).
 test: $(VENV)/.dev i18n
@@ -52,20 +58,31 @@ test: $(VENV)/.dev i18n
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL"; $(PYTEST) tests; fi
 
-# Production: gunicorn workers on PostgreSQL (DATABASE_URL). Permissions and schema are
-# written once here, never by the workers, so any number of servers can share one database.
+# Production: gunicorn workers on PostgreSQL (DATABASE_URL) that only enqueue background
+# work on Redis (REDIS_URL) for `make worker`; files in FILES_DIR, which every server mounts
+# (deploy/ and README "Production"). Permissions and schema are written once here, never by
+# the workers, so any number of servers can share one database.
 # SECRET_KEY (and optionally JWT_SECRET_KEY) come from the environment, the same on every
 # server; behind HTTPS also export SESSION_COOKIE_SECURE=1 (see README, "Cookies").
 serve: i18n
 	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is required, e.g. postgresql://user:pw@host/db" && exit 1)
 	@test -n "$$SECRET_KEY" || (echo "SECRET_KEY is required: export SECRET_KEY=\$$(python3 -c 'import secrets; print(secrets.token_hex(32))')" && exit 1)
+	@test -n "$$REDIS_URL" || (echo "REDIS_URL is required: background work is queued there for \`make worker\`, e.g. redis://host:6379/1" && exit 1)
 	@test "$$SESSION_COOKIE_SECURE" = 1 || echo "warning: SESSION_COOKIE_SECURE is not 1: session cookies also travel over plain HTTP"
 	@case "$${RATELIMIT_STORAGE_URI:-memory://}" in memory://*) \
 	  echo "WARNING: RATELIMIT_STORAGE_URI is memory:// - the per-address login rate limit is counted per process ($(WORKERS) workers: up to $(WORKERS)x the limit). Set it to a shared store, e.g. redis://host:6379/0. (The account lockout is counted in the database and holds regardless.)" >&2;; esac
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
 	$(FLASK) db-optimize
-	$(BIN)/gunicorn --workers $(WORKERS) --bind 0.0.0.0:$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(BIND) --access-logfile - 'app:create_app()'
+
+# The task queue's consumer for a deployment: tasks from REDIS_URL, on the database of
+# DATABASE_URL (run one or more, on any machine that mounts FILES_DIR).
+worker: i18n
+	@test -n "$$DATABASE_URL" || (echo "DATABASE_URL is required, e.g. postgresql://user:pw@host/db" && exit 1)
+	@test -n "$$SECRET_KEY" || (echo "SECRET_KEY is required (the same as the web servers')" && exit 1)
+	@test -n "$$REDIS_URL" || (echo "REDIS_URL is required, e.g. redis://host:6379/1" && exit 1)
+	$(FLASK) worker
 
 translations: $(VENV)/.dev
 	$(BIN)/python tools/i18n.py all

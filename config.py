@@ -104,6 +104,26 @@ FAB_INDEX_VIEW = "app.views.home.HomeView"
 # Receptions estimated above this cost (yuan) need the Executive's approval; up to it a
 # Supervisor's (policy 01 二 §13 按审批权限). Override with the environment variable.
 RECEPTION_EXECUTIVE_LIMIT = os.environ.get("RECEPTION_EXECUTIVE_LIMIT", "5000")
-# Exports above this many rows run in the background.
+# Exports above this many rows, and imports above IMPORT_BACKGROUND_ROWS, run on the task
+# queue (app/queue.py): web requests only enqueue them and show their progress.
 EXPORT_BACKGROUND_ROWS = 50000
-EXPORT_DIR = os.environ.get("EXPORT_DIR", os.path.join(basedir, "instance", "exports"))
+IMPORT_BACKGROUND_ROWS = 2000
+# One file store for every server (exports, later attachments): in a cluster a folder every
+# server and the worker mount. EXPORT_DIR is the name it had before.
+FILES_DIR = os.environ.get("FILES_DIR") or os.environ.get("EXPORT_DIR") or \
+    os.path.join(basedir, "instance", "files")
+
+# --------------------------------------------------------------------------
+# Task queue (Huey)
+# --------------------------------------------------------------------------
+# Redis when REDIS_URL is set (every server and worker of a cluster); otherwise a SQLite
+# store in instance/, for `make run` and its consumer.
+REDIS_URL = os.environ.get("REDIS_URL") or None
+HUEY_SQLITE_PATH = os.path.join(basedir, "instance", "huey.db")
+HUEY_IMMEDIATE = _flag("HUEY_IMMEDIATE", False)  # run tasks in the caller (tests)
+HUEY_WORKERS = int(os.environ.get("HUEY_WORKERS", 2))
+# A running job writes a sign of life this often; one silent for JOB_STALE_SECONDS has lost
+# its worker and is run again (at most JOB_ATTEMPTS times in all), then failed.
+JOB_HEARTBEAT_SECONDS = float(os.environ.get("JOB_HEARTBEAT_SECONDS", 30))
+JOB_STALE_SECONDS = float(os.environ.get("JOB_STALE_SECONDS", 180))
+JOB_ATTEMPTS = 2

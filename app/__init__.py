@@ -41,6 +41,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         _protect_api_from_csrf(app)
         from app.errors_pages import register_error_pages
         register_error_pages(app, appbuilder)
+    from app.queue import init_queue
+    init_queue(app)
     migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"),
                      render_as_batch=True, compare_type=True)
 

@@ -1,5 +1,5 @@
 """Console commands: `flask init-roles`, `flask load-demo`, `flask create-user`,
-`flask backup`, `flask restore`."""
+`flask backup`, `flask restore`, `flask worker`."""
 import os
 
 import click
@@ -19,6 +19,7 @@ def register_cli(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(optimize_command)
+    app.cli.add_command(worker_command)
 
 
 @click.command("init-roles")
@@ -116,3 +117,13 @@ def optimize_command():
     from app.search import refresh_statistics
     refresh_statistics(db.session)
     click.echo("statistics refreshed")
+
+
+@click.command("worker")
+@click.option("--workers", type=int, default=None, help="Threads running tasks (HUEY_WORKERS).")
+@with_appcontext
+def worker_command(workers):
+    """Run the task queue's consumer: background exports, imports and periodic tasks."""
+    from app.queue import run_consumer
+    run_consumer(current_app._get_current_object(),
+                 workers or current_app.config["HUEY_WORKERS"])

@@ -7,12 +7,15 @@ from the customer, for rows about a customer), never from the file.
 """
 import functools
 import io
+import json
+import os
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
 import openpyxl
+from flask import g
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, or_, select
@@ -20,6 +23,8 @@ from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric, String, or_, s
 from app import audit
 from app.errors import RowRejected
 from app.excel import XlsxColumn, write_list
+from app.jobs import files_dir, find_view, job_task, mark_done, run_job
+from app.queue import task
 from app.rows import clean_blank_choices, column_problem, prepare_new_row
 from app.scope import scope_clause
 from app.search import refresh_statistics
@@ -212,11 +217,13 @@ def _read_rows(spec, fileobj) -> tuple[list[tuple[int, dict]], list[ImportProble
     return data, []
 
 
-def import_file(session, spec, fileobj, user, fixed=None) -> tuple[int, list[ImportProblem]]:
+def import_file(session, spec, fileobj, user, fixed=None, before_commit=None
+                ) -> tuple[int, list[ImportProblem]]:
     """Import every row or none. Returns (rows imported, problems).
 
     `fixed`: values every row gets that are not in the file (e.g. the survey whose page
-    the answers are imported from)."""
+    the answers are imported from); `before_commit(session, n)` writes in the same
+    transaction (a background job closing itself)."""
     data, problems = _read_rows(spec, fileobj)
     if problems:
         return 0, problems
@@ -236,6 +243,8 @@ def import_file(session, spec, fileobj, user, fixed=None) -> tuple[int, list[Imp
     try:
         session.add_all(objects)
         audit.record(session, "import", model_name(spec), detail=_("%(n)d 行", n=len(objects)))
+        if before_commit is not None:
+            before_commit(session, len(objects))
         session.commit()
     except Exception:
         session.rollback()
@@ -243,6 +252,43 @@ def import_file(session, spec, fileobj, user, fixed=None) -> tuple[int, list[Imp
     if len(objects) >= STATISTICS_AFTER_ROWS:  # a bulk load changes what the planner knows
         refresh_statistics(session)
     return len(objects), []
+
+
+def count_data_rows(fileobj) -> int:
+    """About how many rows a file holds, read from its dimension (cheap), for choosing
+    between importing now and on the task queue."""
+    try:
+        workbook = openpyxl.load_workbook(fileobj, read_only=True)
+        sheet = workbook.worksheets[0]
+        rows = sheet.max_row if sheet.max_row else sum(1 for _row in sheet.iter_rows())
+        workbook.close()
+        return max(rows - 1, 0)
+    except Exception:  # an unreadable file is refused by import_file with its message
+        return 0
+    finally:
+        fileobj.seek(0)
+
+
+# --------------------------------------------------------------------------
+# Large imports on the task queue: the upload waits in FILES_DIR
+# --------------------------------------------------------------------------
+@job_task("import")
+@task()
+def run_import(job_id):
+    run_job(job_id, _import_job_file)
+
+
+def _import_job_file(job, _progress):
+    view = find_view(job.asked["view"])
+    spec, fixed = view.import_setup(job.asked.get("pk"))
+    path = job.path(files_dir())
+    with open(path, "rb") as fh:
+        imported, problems = import_file(
+            view.datamodel.session, spec, fh, g.user, fixed,
+            before_commit=lambda session, n: mark_done(session, job.id, n))
+    os.remove(path)
+    return imported, json.dumps([{"row": p.row, "column": str(p.column), "message": str(p.message)}
+                                 for p in problems], ensure_ascii=False) if problems else None
 
 
 def model_name(spec) -> str:

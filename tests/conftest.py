@@ -64,7 +64,8 @@ def app():
         "FAB_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing for tests only
         "RATELIMIT_ENABLED": False,
         "AUTH_RATE_LIMITED": False,
-        "EXPORT_DIR": os.path.join(tmp_dir, "exports"),
+        "FILES_DIR": os.path.join(tmp_dir, "files"),
+        "HUEY_IMMEDIATE": True,  # tasks run in the request that enqueues them
         "SECRET_KEY": SECRET_KEY,
         "LOG_LEVEL": "WARNING",
     })

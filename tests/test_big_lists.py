@@ -9,7 +9,7 @@ import prison
 import pytest
 
 from app import scope
-from app.export import ExportJob
+from app.jobs import ExportJob
 from app.models.customers import Customer
 from tests.conftest import unique
 
@@ -114,8 +114,6 @@ def test_background_export_finishes_while_another_user_writes(app, api, session,
     monkeypatch.setitem(app.config, "EXPORT_BACKGROUND_ROWS", 2)
     monkeypatch.setattr("app.export.YIELD_PER", 1)  # a progress write per row
     add_customers(api, dedicated_clerk, unique("后台"), 6)
-    r = api(dedicated_clerk).get("/api/v1/customer/export.xlsx")
-    assert r.status_code == 202, r.get_data(as_text=True)
     stop, writes = threading.Event(), []
 
     def writer():  # another user keeps writing (last_login-like updates) meanwhile
@@ -130,10 +128,16 @@ def test_background_export_finishes_while_another_user_writes(app, api, session,
     thread = threading.Thread(target=writer)
     thread.start()
     try:
+        while not writes:  # the task runs while the other user writes
+            time.sleep(0.05)
+        r = api(dedicated_clerk).get("/api/v1/customer/export.xlsx")
+        assert r.status_code == 202, r.get_data(as_text=True)
         job = wait_for_job(session, r.json["token"])
+        writes_during = len(writes)
     finally:
         stop.set()
         thread.join()
+    assert writes_during > 1
     assert job.status == "done" and job.done_rows == 6, job.error
     assert writes and set(writes) == {200}
 

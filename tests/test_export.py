@@ -1,14 +1,10 @@
 """导出 Excel: the list's filters, sort and row scope, all rows, real cells, never formulas."""
 import io
-import os
 import time
-from datetime import timedelta
 
 import openpyxl
 import prison
-from sqlalchemy import select
 
-from app.timeutil import now_cn
 from tests.conftest import unique
 
 
@@ -106,61 +102,3 @@ def test_long_export_runs_in_background_and_downloads(app, api, browser, monkeyp
     ws = read(b.get(page + "/download"))
     assert ws.max_row == 3
     assert browser("clerk2").get(page).status_code == 404  # someone else's job
-
-
-# --- background jobs whose server went away; old files ------------------------------------
-def _job(session, username, **columns):
-    import uuid
-
-    from app.export import ExportJob
-    from app.models.org import ConsoleUser
-    user_id = session.scalar(select(ConsoleUser.id).where(ConsoleUser.username == username))
-    job = ExportJob(user_id=user_id, title="客户档案", filename="客户档案.xlsx", total=10,
-                    token=str(uuid.uuid4()), **columns)
-    session.add(job)
-    session.commit()
-    return job.token
-
-
-def test_job_of_a_server_process_that_is_gone_is_failed_with_a_message(browser, session):
-    import socket
-    token = _job(session, "clerk1", runner=f"{socket.gethostname()}:99999999:dead",
-                 heartbeat_at=now_cn())
-    html = browser("clerk1").text(f"/exports/{token}")
-    assert "失败" in html and "服务器已重启" in html
-    assert 'http-equiv="refresh"' not in html
-
-
-def test_job_without_a_sign_of_life_for_minutes_is_failed(api, session):
-    stale = now_cn() - timedelta(minutes=10)
-    token = _job(session, "clerk1", runner="other-host:12:abc", heartbeat_at=stale,
-                 created_on=stale)
-    r = api("clerk1").get(f"/api/v1/export_job/{token}")
-    assert r.status_code == 200
-    assert r.json["status"] == "failed" and "服务器已重启" in r.json["error"]
-
-
-def test_job_of_another_server_that_is_alive_keeps_running(api, session):
-    token = _job(session, "clerk1", runner="other-host:12:abc", heartbeat_at=now_cn())
-    assert api("clerk1").get(f"/api/v1/export_job/{token}").json["status"] == "running"
-
-
-def test_export_files_older_than_a_day_are_removed(app, browser, session):
-    from app.export import ExportJob
-    export_dir = app.config["EXPORT_DIR"]
-    os.makedirs(export_dir, exist_ok=True)
-    old_token = _job(session, "clerk1", status="done")
-    new_token = _job(session, "clerk1", status="done")
-    old_path = os.path.join(export_dir, f"{old_token}.xlsx")
-    new_path = os.path.join(export_dir, f"{new_token}.xlsx")
-    for path in (old_path, new_path):
-        with open(path, "wb") as fh:
-            fh.write(b"x")
-    two_days_ago = time.time() - 2 * 86400
-    os.utime(old_path, (two_days_ago, two_days_ago))
-    b = browser("clerk1")
-    html = b.text(f"/exports/{old_token}")
-    assert not os.path.exists(old_path) and os.path.exists(new_path)
-    assert "只保留一天" in html
-    assert b.get(f"/exports/{old_token}/download").status_code == 404
-    assert session.scalar(select(ExportJob.status).where(ExportJob.token == old_token)) == "done"

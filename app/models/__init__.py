@@ -1,10 +1,12 @@
 """Registers, one module per family. Importing this package maps every model."""
 from flask_appbuilder import Model
 
-from app import (  # noqa: F401  (AuditLog, LoginFailure, ExportJob, CodeSequence, TransitionLog)
+from app import (  # noqa: F401  (AuditLog, LoginFailure, ExportJob, ScheduledRun, CodeSequence, TransitionLog)
     audit,
     export,
+    jobs,
     lockout,
+    queue,
     sequences,
     workflow,
 )

@@ -8,10 +8,12 @@ rule, stale-form detection, Chinese validation messages, and the §8 API extras.
 import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
+import prison
 from flask import abort, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.actions import action
 from flask_appbuilder.api import get_list_schema, rison, safe
+from flask_appbuilder.const import API_URI_RIS_KEY
 from flask_appbuilder.exceptions import FABException
 from flask_appbuilder.models.sqla.interface import DatabaseException
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
@@ -38,17 +40,16 @@ from app import audit
 from app.errors import RowRejected
 from app.excel import XLSX_MIMETYPE
 from app.export import (
-    ExportJob,
     count_rows,
     export_columns,
     export_filename,
     export_statement,
-    start_background_export,
-    tidy_exports,
+    run_export,
     too_many,
     write_export,
 )
 from app.guards import InputRefused, api_exception_response, stale_message
+from app.jobs import ExportJob, request_params
 from app.models.base import OWNED
 from app.models.saved_views import SHARES
 from app.quick_search import PARAM as QUICK_PARAM
@@ -95,8 +96,13 @@ def export_names(columns, fieldsets=None) -> list[str]:
     return list(dict.fromkeys(n.split(".")[0] for n in names))
 
 
-def export_response(view, filters, order_column, order_direction, names, api: bool):
-    """Stream the filtered, sorted, scoped list as .xlsx, or hand it to a background job."""
+def export_response(view, api: bool):
+    """Stream the filtered, sorted, scoped list as .xlsx, or enqueue a background job
+    that asks the view's export_plan() again as this user (app.export.run_export)."""
+    try:
+        filters, order_column, order_direction, names = view.export_plan()
+    except InputRefused as e:
+        return view.response_400(message=e.message)
     model, session = model_of(view), view.datamodel.session
     total = count_rows(view.datamodel, filters)
     if too_many(total):
@@ -105,23 +111,22 @@ def export_response(view, filters, order_column, order_direction, names, api: bo
             return view.response_422(message=message)
         flash(message, "danger")
         return redirect(url_for(f"{view.endpoint}.list"))
-    columns, joins = export_columns(model, names, view.label_columns)
-    statement = export_statement(view.datamodel, filters, order_column, order_direction,
-                                 columns, joins)
     title = str(model.label or model.__tablename__)
     filename = export_filename(title, today_cn())
     audit.record(session, "export", model.__tablename__, detail=export_detail(total))
     if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
-        tidy_exports(session, current_app.config["EXPORT_DIR"])
-        job = ExportJob(user_id=g.user.id, title=title, filename=filename, total=total)
+        job = ExportJob(user_id=g.user.id, kind="export", title=title, filename=filename,
+                        total=total, params=request_params(request, view=type(view).__name__))
         session.add(job)
         session.commit()
-        start_background_export(current_app._get_current_object(), session.get_bind(),
-                                job.id, statement, columns, title, total)
+        run_export.delay(job.id)
         if api:
             return view.response(202, token=job.token, total=total,
                                  status_url=url_for("ExportJobApi.status", token=job.token))
         return redirect(url_for("ExportJobView.status", token=job.token))
+    columns, joins = export_columns(model, names, view.label_columns)
+    statement = export_statement(view.datamodel, filters, order_column, order_direction,
+                                 columns, joins)
     fh = tempfile.TemporaryFile()
     write_export(session, statement, columns, title, fh, total=total)
     session.commit()  # the audit entry
@@ -606,6 +611,10 @@ class RegisterView(_RegisterDeclarations, ModelView):
     @has_access
     def export_xlsx(self):
         """All rows of the current filters and sort (paging ignored), in the viewer's scope."""
+        return export_response(self, api=False)
+
+    def export_plan(self):
+        """(filters, order column, direction, columns) of this request's export."""
         get_filter_args(self._filters, disallow_if_not_in_search=False)
         filters = with_quick_search(self._filters, self.datamodel,
                                     request.args.get(QUICK_PARAM))
@@ -614,7 +623,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
         order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
         names = export_names(self.list_columns,
                              self.show_fieldsets or [("", {"fields": self.show_columns})])
-        return export_response(self, filters, order[0], order[1], names, api=False)
+        return filters, order[0], order[1], names
 
     # --- routes that FAB leaves unscoped or GET-mutable --------------------
     @expose("/edit/<pk>", methods=["GET", "POST"])
@@ -977,17 +986,22 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
     @rison(get_list_schema)
     @permission_name("export_xlsx")
     def export_xlsx(self, **kwargs):
-        args = kwargs.get("rison", {})
+        return export_response(self, api=True)
+
+    def export_plan(self):
+        """(filters, order column, direction, columns) of this request's `q`; InputRefused
+        for what the list refuses too."""
+        args = prison.loads(request.args.get(API_URI_RIS_KEY, "()"))
         try:
             filters = self._handle_filters_args(args)
         except FABException as e:  # the same refusal as the list's
-            return self.response_400(message=str(e))
+            raise InputRefused(str(e)) from None
         order_column = args.get("order_column") or (self.base_order or ("", ""))[0]
         order_direction = args.get("order_direction") or (self.base_order or ("", ""))[1]
         if order_column and order_column not in self.order_columns:
-            return self.response_400(message=_("不能按该列排序：%(c)s", c=order_column))
+            raise InputRefused(_("不能按该列排序：%(c)s", c=order_column))
         names = export_names(self.list_columns, [("", {"fields": self.show_columns})])
-        return export_response(self, filters, order_column, order_direction, names, api=True)
+        return filters, order_column, order_direction, names
 
     # --- DESIGN.md §8: POST /<id>/transition/<name> ------------------------
     @expose("/<int:pk>/transition/<name>", methods=["POST"])

@@ -1,7 +1,9 @@
-"""Background exports: a progress page and the download, for the user who asked only."""
+"""Background jobs: a progress page and the download, for the user who asked only.
+
+Both read the job's row and FILES_DIR, so whichever server answers serves them."""
 import os
 
-from flask import abort, current_app, g, send_file
+from flask import abort, g, send_file
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import BaseApi, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
@@ -9,7 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.excel import XLSX_MIMETYPE
-from app.export import ExportJob, tidy_exports
+from app.jobs import ExportJob, files_dir
 from app.security import ROLES
 
 EVERYONE_STATUS = {role: ("can_status",) for role in ROLES}
@@ -18,7 +20,6 @@ EVERYONE_GET = {role: ("can_get",) for role in ROLES}
 
 def own_job(session, token) -> ExportJob | None:
     """The user's own job; another user's token is as unknown as a made-up one."""
-    tidy_exports(session, current_app.config["EXPORT_DIR"])
     job = session.scalar(select(ExportJob).where(ExportJob.token == token[:36]))
     return job if job is not None and job.user_id == g.user.id else None
 
@@ -31,14 +32,13 @@ def own_job_or_404(session, token) -> ExportJob:
 
 
 def file_kept(job) -> bool:
-    return os.path.exists(job.path(current_app.config["EXPORT_DIR"]))
+    return job.kind == "export" and os.path.exists(job.path(files_dir()))
 
 
 def download(job):
-    path = job.path(current_app.config["EXPORT_DIR"])
-    if job.status != "done" or not os.path.exists(path):
+    if job.kind != "export" or job.status != "done" or not file_kept(job):
         abort(404)
-    return send_file(path, mimetype=XLSX_MIMETYPE, as_attachment=True,
+    return send_file(job.path(files_dir()), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=job.filename)
 
 
@@ -53,7 +53,7 @@ class ExportJobView(BaseView):
     def status(self, token):
         job = own_job_or_404(self.appbuilder.session, token)
         return self.render_template("export_job.html", job=job, states=ExportJob.STATES,
-                                    file_kept=file_kept(job))
+                                    kinds=ExportJob.KINDS, file_kept=file_kept(job))
 
     @expose("/<token>/download")
     @has_access
@@ -76,8 +76,9 @@ class ExportJobApi(BaseApi):
         job = own_job(self.appbuilder.session, token)
         if job is None:  # abort() inside @safe would answer 500
             return self.response(404, message=_("未找到"))
-        return self.response(200, token=job.token, status=job.status, total=job.total,
-                             done_rows=job.done_rows, error=job.error, filename=job.filename,
+        return self.response(200, token=job.token, kind=job.kind, status=job.status,
+                             total=job.total, done_rows=job.done_rows, error=job.error,
+                             problems=job.problems, filename=job.filename,
                              file_kept=file_kept(job))
 
     @expose("/<token>/download", methods=["GET"])

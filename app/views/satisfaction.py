@@ -11,7 +11,7 @@ monthly statistics and the home-page panels.
 import io
 from datetime import timedelta
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import abort, flash, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget
@@ -27,7 +27,7 @@ from wtforms.validators import Optional
 from app.charts import Chart, ChartError, month_labels, month_of
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn
 from app.filters import ChoiceEqual
-from app.importer import ImportSpec, import_file, template
+from app.importer import ImportSpec, template
 from app.models.complaints import MEASURE_FLOW, ImprovementMeasure
 from app.models.customers import Customer
 from app.models.satisfaction import (
@@ -56,6 +56,7 @@ from app.timeutil import month_bounds, now_cn, today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
 from app.views.complaints import ImprovementMeasureView
 from app.views.home import Panel, home_panel
+from app.views.imports import import_upload
 from app.views.paper_forms import send_form
 
 # Surveys and their answers are records: only admins delete them.
@@ -325,6 +326,9 @@ class SatisfactionSurveyView(RegisterView):
         results = survey_results(self.datamodel.session, survey, current_user())
         return send_form(results_sheets(survey, results), _form_name(survey))
 
+    def import_setup(self, pk):
+        return RESPONSE_IMPORT, {"survey": self._survey_or_404(pk)}
+
     @expose("/import_responses/<int:pk>", methods=["GET", "POST"])
     @has_access
     @permission_name("import_xlsx")
@@ -333,16 +337,10 @@ class SatisfactionSurveyView(RegisterView):
         survey = self._survey_or_404(pk)
         problems = []
         if request.method == "POST":
-            upload = request.files.get("file")
-            if upload is None or not upload.filename:
-                flash(_("请选择要上传的 Excel 文件"), "danger")
-            else:
-                imported, problems = import_file(self.datamodel.session, RESPONSE_IMPORT,
-                                                 io.BytesIO(upload.read()), g.user,
-                                                 fixed={"survey": survey})
-                if not problems:
-                    flash(_("已导入 %(n)d 行", n=imported), "success")
-                    return redirect(url_for(f"{self.endpoint}.show", pk=pk))
+            response, problems = import_upload(self, request.files.get("file"),
+                                               url_for(f"{self.endpoint}.show", pk=pk), pk)
+            if response is not None:
+                return response
         register = _("%(survey)s的调查答卷", survey=survey.title)
         return self.render_template("register/import.html", problems=problems,
                                     title=_("导入%(register)s", register=register),
