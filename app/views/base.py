@@ -378,6 +378,9 @@ class RegisterView(_RegisterDeclarations, ModelView):
                     return self._get_add_widget(form=form, exclude_cols=exclude_cols)
                 try:
                     self.datamodel.add(item)
+                except RowRejected as e:  # refused while writing (a lock taken in the flush)
+                    self._reject_on_form(form, e)
+                    return self._get_add_widget(form=form, exclude_cols=exclude_cols)
                 except SQLAlchemyError:
                     flash(self.database_error_message, "danger")
                     return self._get_add_widget(form=form, exclude_cols=exclude_cols)
@@ -411,6 +414,9 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 return self._edit_widgets(item, form, exclude_cols)
             try:
                 self.datamodel.edit(item)
+            except RowRejected as e:  # refused while writing (a lock taken in the flush)
+                self._reject_on_form(form, e)
+                return self._edit_widgets(item, form, exclude_cols)
             except (SQLAlchemyError, DatabaseException):
                 flash(self.database_error_message, "danger")
                 return self._edit_widgets(item, form, exclude_cols)
@@ -719,6 +725,8 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
 
     def _rejected(self, e: RowRejected):
         self.datamodel.session.rollback()
+        if e.status == 409:
+            return self.response(409, message=e.message)
         return self.response_422(message=e.messages())
 
     def _payload_problem(self):
@@ -777,6 +785,8 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
             self.datamodel.edit(item)
         except DatabaseException as e:
             return self._database_refused(e)
+        except RowRejected as e:  # refused while writing (a lock taken in the flush)
+            return self._rejected(e)
         self.post_update(item)
         response = self.response(200, result=self.edit_model_schema.dump(item, many=False))
         response.set_etag(str(item.version))
