@@ -73,3 +73,37 @@ def test_no_expense_write_lands_after_the_settlement(live, session):
         assert session.get(Reception, pk).actual_cost == Decimal(total), (number, landed)
     assert any(s in (200, 201) for s in codes) and any(s in (409, 422) for s in codes), codes
 
+
+PUT_ROWS, BATCHES = 10, 24  # 10 rows written at once (5 pairs) and 2 new rows, 24 times
+
+
+def test_concurrent_puts_on_different_rows_each_get_their_own_answer(live, session):
+    """120 pairs of PUTs on different rows (with POSTs among them) under the threaded
+    server: every answer is 200/201 with its own request's value, every row holds what
+    was last sent to it, no other row was touched."""
+    from app.models.customers import Customer
+    rows = [_ok(live.call("POST", "/api/v1/customer/", "clerk1",
+                          {"name": unique("并发行")}), 201)["id"] for _ in range(PUT_ROWS)]
+    created, wrong = {}, []
+    for batch in range(BATCHES):
+        calls = [("PUT", f"/api/v1/customer/{pk}", "clerk1", {"address": f"地址 {pk}-{batch}"})
+                 for pk in rows]
+        names = [unique("并发新增") for _ in range(2)]
+        calls += [("POST", "/api/v1/customer/", "clerk1", {"name": name, "address": f"新 {name}"})
+                  for name in names]
+        answers = run_together(live, calls)
+        for pk, (status, answer) in zip(rows, answers):
+            if status != 200 or answer["result"]["address"] != f"地址 {pk}-{batch}":
+                wrong.append(("PUT", pk, batch, status, answer))
+        for name, (status, answer) in zip(names, answers[PUT_ROWS:]):
+            if status != 201 or answer["result"]["name"] != name:
+                wrong.append(("POST", name, status, answer))
+            else:
+                created[answer["id"]] = name
+    assert wrong == [], wrong[:5]
+    session.expire_all()
+    for pk in rows:
+        assert session.get(Customer, pk).address == f"地址 {pk}-{BATCHES - 1}"
+    for pk, name in created.items():
+        row = session.get(Customer, pk)
+        assert (row.name, row.address) == (name, f"新 {name}")
