@@ -163,3 +163,12 @@ def flashes(html: str) -> str:
     """The text of flashed messages and form errors on a page."""
     return " ".join(re.findall(r'class="alert[^"]*"[^>]*>(.*?)</div>', html, re.S) +
                     re.findall(r'<span class="help-block">(.*?)</span>', html, re.S))
+
+
+@pytest.fixture(scope="session")
+def live(app):
+    """The test app behind a real threaded server (tests/live.py)."""
+    from tests.live import LiveServer
+    server = LiveServer(app)
+    yield server
+    server.stop()

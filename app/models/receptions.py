@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import relationship, validates
 
-from app.errors import RowRejected
+from app.errors import RowLocked, RowRejected
 from app.models.base import COMMON_LABELS, RegisterMixin, list_indexes
 from app.models.customers import Customer
 from app.scope import scope_clause
@@ -318,18 +318,26 @@ def locked_refusal(reception) -> RowRejected | None:
 
 
 # --- the lock and the sums, on every write path ----------------------------------------
-def _locked_in_db(connection, reception_id) -> bool:
-    """The reception's committed state; the row lock (PostgreSQL) makes a line written
-    while Finance settles wait for the settlement and then see it."""
-    status = connection.execute(select(Reception.__table__.c.status).where(
-        Reception.__table__.c.id == reception_id).with_for_update()).scalar()
-    return status in LOCKED_STATES
+def _claim_open(connection, reception_id) -> bool:
+    """Take the reception's write lock *before* reading its state: an UPDATE guarded by the
+    state in its WHERE. On PostgreSQL it waits for a settlement under way and then sees
+    it; on SQLite (where SELECT … FOR UPDATE is a no-op and a SELECT runs outside the
+    transaction) it is the statement that takes the database's write lock. False: the
+    reception is settled or rejected."""
+    table = Reception.__table__
+    claimed = connection.execute(
+        update(table).where(table.c.id == reception_id, table.c.status.notin_(LOCKED_STATES))
+        .values(actual_cost=table.c.actual_cost)).rowcount
+    if claimed:
+        return True
+    return connection.execute(select(table.c.id).where(table.c.id == reception_id)).first() \
+        is None  # a reception that is not there: the foreign key refuses the line
 
 
 def _refuse_if_locked(connection, reception_ids) -> None:
-    for reception_id in reception_ids:
-        if reception_id is not None and _locked_in_db(connection, reception_id):
-            raise RowRejected(_l("该接待已结算，费用明细已锁定，不能再修改"), "reception")
+    for reception_id in sorted(reception_ids):  # one order: two lines moving never deadlock
+        if not _claim_open(connection, reception_id):
+            raise RowLocked(_l("该接待已结算，费用明细已锁定，不能再修改"), "reception")
 
 
 def _reception_ids(target) -> set:

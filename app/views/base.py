@@ -5,6 +5,7 @@ row scope on every exit (ScopedInterface + 404 on actions), owner/department fro
 signed-in user, one FAB action per workflow step (`can_<step>`), the owner-only edit
 rule, stale-form detection, Chinese validation messages, and the §8 API extras.
 """
+import copy
 import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
@@ -416,6 +417,9 @@ class RegisterView(_RegisterDeclarations, ModelView):
                     return self._get_add_widget(form=form, exclude_cols=exclude_cols)
                 try:
                     self.datamodel.add(item)
+                except RowRejected as e:  # refused while writing (a lock taken in the flush)
+                    self._reject_on_form(form, e)
+                    return self._get_add_widget(form=form, exclude_cols=exclude_cols)
                 except SQLAlchemyError:
                     flash(self.database_error_message, "danger")
                     return self._get_add_widget(form=form, exclude_cols=exclude_cols)
@@ -511,6 +515,9 @@ class RegisterView(_RegisterDeclarations, ModelView):
                 return self._edit_widgets(item, form, exclude_cols)
             try:
                 self.datamodel.edit(item)
+            except RowRejected as e:  # refused while writing (a lock taken in the flush)
+                self._reject_on_form(form, e)
+                return self._edit_widgets(item, form, exclude_cols)
             except (SQLAlchemyError, DatabaseException):
                 flash(self.database_error_message, "danger")
                 return self._edit_widgets(item, form, exclude_cols)
@@ -874,6 +881,8 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
 
     def _rejected(self, e: RowRejected):
         self.datamodel.session.rollback()
+        if e.status == 409:
+            return self.response(409, message=e.message)
         return self.response_422(message=e.messages())
 
     def _payload_problem(self):
@@ -883,22 +892,37 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
         columns = self.add_columns if request.method == "POST" else self.edit_columns
         return related_out_of_scope(self.datamodel.session, model_of(self), payload, columns)
 
+    @staticmethod
+    def _load(schema, data, **kwargs):
+        """marshmallow-sqlalchemy keeps `instance` (and its session) on the schema object
+        while it loads, and FAB shares one schema object among every request thread: under
+        the threaded server one request was handed another's row. Each load runs on a copy
+        of its own (the fields, which hold no request state, are shared)."""
+        return copy.copy(schema).load(data, **kwargs)
+
     def post_headless(self):
+        """FAB's POST, loading on a schema of the request's own (_load)."""
         problem = self._payload_problem()
         if problem:
             return self._rejected(problem)
+        payload = request.get_json(silent=True)
+        if not isinstance(payload, dict):
+            return self.response_400(message=_("请求内容应为 JSON 对象（{…}）"))
         try:
-            response = super().post_headless()
+            item = self._load(self.add_model_schema, payload)
+        except ValidationError as err:
+            self.datamodel.session.rollback()
+            return self.response_422(message=err.messages)
+        try:
+            self.pre_add(item)
+            self.datamodel.add(item)
         except RowRejected as e:
             return self._rejected(e)
-        return self._chinese_database_message(response)
-
-    def _chinese_database_message(self, response):
-        """FAB's add answers 422 "Database exception occurred: …" in English."""
-        if response.status_code == 422 and response.is_json and \
-                str((response.get_json() or {}).get("message", "")).startswith("Database"):
-            return self.response(409, message=_("与已有记录冲突（可能重复），未保存"))
-        return response
+        except DatabaseException as e:
+            return self._database_refused(e)
+        self.post_add(item)
+        return self.response(201, result=self.add_model_schema.dump(item, many=False),
+                             id=self.datamodel.get_pk_value(item))
 
     def put_headless(self, pk):
         """FAB's PUT plus the version check (body `version` or `If-Match`): a stale write
@@ -920,7 +944,7 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
             return self._rejected(problem)
         try:
             data = self._merge_update_item(item, payload)
-            item = self.edit_model_schema.load(data, instance=item)
+            item = self._load(self.edit_model_schema, data, instance=item)
         except ValidationError as err:
             self.datamodel.session.rollback()
             return self.response_422(message=err.messages)
@@ -932,6 +956,8 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
             self.datamodel.edit(item)
         except DatabaseException as e:
             return self._database_refused(e)
+        except RowRejected as e:  # refused while writing (a lock taken in the flush)
+            return self._rejected(e)
         self.post_update(item)
         response = self.response(200, result=self.edit_model_schema.dump(item, many=False))
         response.set_etag(str(item.version))
