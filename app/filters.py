@@ -51,6 +51,15 @@ def kind_of(datamodel, column: str) -> str:
     return OTHER
 
 
+def value_choices(model, column: str, kind: str) -> list[list[str]]:
+    """[[code sent in the URL, label shown], …] of a choice or boolean column."""
+    if kind == CHOICE:
+        return [[code, str(label)] for code, label in choices_of(model, column).items()]
+    if kind == BOOLEAN:
+        return [["y", _("是")], ["n", _("否")]]
+    return []
+
+
 class _Unlisted:
     """FAB's REST looks filters up by `opr` in one registry shared by every view (the last
     class built wins): these leave FAB's classes there; SearchFilters finds the column's."""

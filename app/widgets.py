@@ -4,15 +4,17 @@ FAB's DateTimePickerWidget is bootstrap-datepicker, which picks dates only: clic
 a field holding `2026-12-01 12:46:12` and out again rewrote it to `2026-12-01`, and the
 save then failed. Date-and-time fields use the browser's own date-time input instead
 (offline, localised by the browser, seconds kept); date-only fields keep FAB's picker.
+
+FAB's filter form offers a free-text box (prefilled with a raw code) for every column;
+FilterWidget offers each column's values as app.filters reads them.
 """
 from flask_appbuilder.widgets import SearchWidget
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import DateTimeField
 from wtforms.validators import DataRequired, Optional
 from wtforms.widgets import html_params
 
-from app.filters import BOOLEAN, CHOICE, OTHER, DateBetween, choices_of, kind_of
+from app.filters import OTHER, DateBetween, kind_of, value_choices
 
 # The first format is what the input shows (datetime-local needs the "T"); the others are
 # what people and old forms send.
@@ -61,10 +63,7 @@ class FilterWidget(SearchWidget):
                 "kind": kind,
                 "operators": [{"name": str(f.name), "between": isinstance(f, DateBetween)}
                               for f in per_column[col]],
-                "choices": [[code, str(label)] for code, label in
-                            choices_of(datamodel.obj, col).items()] if kind == CHOICE else
-                           [["y", str(_l("是"))], ["n", str(_l("否"))]] if kind == BOOLEAN
-                           else [],
+                "choices": value_choices(datamodel.obj, col, kind),
                 "field": str(form[col]()) if kind == OTHER else "",
             }
         active = []

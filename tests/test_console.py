@@ -101,10 +101,11 @@ def test_list_filter_searches_customers_instead_of_listing_them(browser, api, se
              for i in (mine, theirs)}
     b = browser("clerk1")
 
-    def filter_form(query="") -> str:  # FAB passes the filter fields to its script as JSON
+    def filter_form(query="") -> str:  # the filter fields, as JSON for app/static/js/filters.js
         html = b.get("/contactview/list/" + query).get_data(as_text=True)
-        return json.loads(re.search(r"new AdminFilters\(\s*'#filter_form',\s*[^\n]+,\s*"
-                                    r"(\{[^\n]+\}),\n", html).group(1))["customer"]
+        data = re.search(r'<script type="application/json" id="console-filter-data">(.*?)'
+                         r"</script>", html, re.S).group(1)
+        return json.loads(data)["columns"]["customer"]["field"]
 
     assert names[mine] not in filter_form()
     assert "/contactview/search_related/customer" in filter_form()

@@ -14,7 +14,7 @@ SEES_CLERK1 = {"admin", "executive", "finance", "supervisor1", "clerk1"}
 
 
 def record_count(html: str) -> int:
-    m = re.search(r"记录数目:</strong>\s*([\d,]+)", html)
+    m = re.search(r"记录数目?:</strong>\s*([\d,]+)", html)
     assert m, html[:300]
     return int(m.group(1).replace(",", ""))
 
