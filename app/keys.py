@@ -49,13 +49,12 @@ def _steps(text: str) -> str:
 
 def estimated_bits(key: str) -> float:
     unit = repeating_unit(key)
-    per_char = _alphabet_bits(unit)
-    for pattern in (unit, _steps(unit)):
-        # a random key of n characters shows nearly its alphabet's entropy; well under
-        # half of it is a key of a few letters or a sequence, and only that much counts
-        per_char = min(per_char, _frequency_bits(pattern) if
-                       _frequency_bits(pattern) < _alphabet_bits(unit) / 2 else per_char)
-    return len(unit) * per_char
+    alphabet = _alphabet_bits(unit)
+    # a random key shows nearly its alphabet's entropy per character; well under half of
+    # it is a key of a few letters or a sequence, and then only that much counts
+    patterned = [bits for bits in (_frequency_bits(unit), _frequency_bits(_steps(unit)))
+                 if bits < alphabet / 2]
+    return len(unit) * min([alphabet, *patterned])
 
 
 def key_problem(key) -> str | None:

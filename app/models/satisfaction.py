@@ -482,10 +482,9 @@ def _request_counts(received, answered, timely, overdue) -> dict:
 def service_request_stats(session, start: datetime, end: datetime, user=None,
                           department_ids=None) -> dict:
     """Requests received in [start, end) in the viewer's scope (and `department_ids`), in
-    one query (GROUP BY
-    urgency): received, responded, responded_in_time (responded_at ≤ respond_due_at),
-    overdue and 响应及时率 = in time / responded (None when nothing was responded); the
-    totals at the top level and `by_urgency` rows (urgent first)."""
+    one query (GROUP BY urgency): received, responded, responded_in_time (responded_at ≤
+    respond_due_at), overdue and 响应及时率 = in time / responded (None when nothing was
+    responded); the totals at the top level and `by_urgency` rows (urgent first)."""
     responded = ServiceRequest.responded_at.is_not(None)
     in_time = and_(responded, ServiceRequest.responded_at <= ServiceRequest.respond_due_at)
     result = session.execute(

@@ -174,7 +174,7 @@
     });
   }
 
-  window.ConsoleCharts = {draw: draw, load: load, escapeHtml: escapeHtml};
+  window.ConsoleCharts = {draw: draw, load: load};
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
   } else {
