@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import time
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -125,7 +126,22 @@ def write_export(session, statement, columns, title, fileobj, total=None, progre
 
 
 def export_filename(title, day) -> str:
-    return f"{title}_{day:%Y%m%d}.xlsx"
+    return safe_filename(f"{title}_{day:%Y%m%d}.xlsx")
+
+
+def safe_filename(name: str, limit: int = 120) -> str:
+    """A download name built from user text (a customer's name): no control, separator
+    or path characters, no quotes, not too long. Werkzeug's send_file writes a non-ASCII
+    name as RFC 5987 filename*=UTF-8''… with an ASCII fallback."""
+    stem, dot, ext = str(name).rpartition(".")
+    if not dot:
+        stem, ext = ext, ""
+    cleaned = "".join("_" if _unsafe_in_filename(c) else c for c in stem).strip(" ._")
+    return (cleaned or "download")[:limit] + (f".{ext}" if dot else "")
+
+
+def _unsafe_in_filename(char: str) -> bool:
+    return char in '\\/:*?"<>|' or (char != " " and unicodedata.category(char)[0] in "CZ")
 
 
 # --------------------------------------------------------------------------
@@ -185,7 +201,7 @@ def writer_gone(job, now) -> bool:
     pid, _sep, _process = rest.partition(":")
     if job.runner == PROCESS:
         return False
-    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+    if host == socket.gethostname() and pid.isascii() and pid.isdigit() and not _pid_alive(int(pid)):
         return True  # this machine, and that process is gone
     last = job.heartbeat_at or job.created_on
     return last is None or now - last > STALE_AFTER

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.excel import XLSX_MIMETYPE
 from app.export import ExportJob, tidy_exports
+from app.guards import MapsApiErrors
 from app.security import ROLES
 
 EVERYONE_STATUS = {role: ("can_status",) for role in ROLES}
@@ -62,7 +63,7 @@ class ExportJobView(BaseView):
         return download(own_job_or_404(self.appbuilder.session, token))
 
 
-class ExportJobApi(BaseApi):
+class ExportJobApi(MapsApiErrors, BaseApi):
     resource_name = "export_job"
     class_permission_name = "ExportJobApi"
     allow_browser_login = True
