@@ -5,6 +5,7 @@ import os
 
 from flask import Flask, request, session
 from flask_jwt_extended import verify_jwt_in_request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import appbuilder, csrf, db, migrate
 
@@ -17,6 +18,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object("config")
     app.config.update(overrides or {})
     _require_secret_keys(app)
+    _trust_proxies(app)
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s",
                         level=app.config.get("LOG_LEVEL", logging.INFO))
     os.makedirs(app.instance_path, exist_ok=True)
@@ -52,6 +54,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 KNOWN_KEYS = ("dev-only-change-me-8f3c2a91-5d0b7e64c1a9",)  # once written in config.py
+
+
+def _trust_proxies(app: Flask) -> None:
+    """X-Forwarded-For/-Proto/-Host are believed only from the PROXY_COUNT proxies in front
+    of the app (ProxyFix takes the address that many hops from the right); with 0 (the
+    default) they are ignored and the address is the peer's (audit log, lockout)."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 class MissingSecretKey(RuntimeError):
