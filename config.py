@@ -50,6 +50,10 @@ AUTH_USER_REGISTRATION = False
 FAB_PASSWORD_COMPLEXITY_ENABLED = True
 FAB_PASSWORD_COMPLEXITY_VALIDATOR = validate_password  # FAB calls it: a function, not a name
 
+# Proxies in front of the app (nginx: 1). Only that many X-Forwarded-For hops are
+# believed (Werkzeug's ProxyFix); 0 = none, the peer's address is the client's.
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
 # Login rate limiting (web and API login). Several app servers must share a
 # storage for the limits to hold across them, e.g. redis://host:6379/0.
 RATELIMIT_ENABLED = True

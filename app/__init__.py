@@ -5,6 +5,7 @@ import os
 
 from flask import Flask, request, session
 from flask_jwt_extended import verify_jwt_in_request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import appbuilder, csrf, db, migrate
 
@@ -17,6 +18,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_object("config")
     app.config.update(overrides or {})
     _require_secret_keys(app)
+    _trust_proxies(app)
     _configure_logging(app.config.get("LOG_LEVEL", "INFO"))
     os.makedirs(app.instance_path, exist_ok=True)
 
@@ -61,6 +63,15 @@ def _configure_logging(level) -> None:
     number = level if isinstance(level, int) else logging.getLevelName(str(level).upper())
     debug = isinstance(number, int) and number <= logging.DEBUG
     logging.getLogger("flask_appbuilder").setLevel(logging.DEBUG if debug else logging.WARNING)
+
+
+def _trust_proxies(app: Flask) -> None:
+    """X-Forwarded-For/-Proto/-Host are believed only from the PROXY_COUNT proxies in front
+    of the app (ProxyFix takes the address that many hops from the right); with 0 (the
+    default) they are ignored and the address is the peer's (audit log, lockout)."""
+    count = int(app.config.get("PROXY_COUNT") or 0)
+    if count > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)
 
 
 class MissingSecretKey(RuntimeError):

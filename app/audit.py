@@ -177,7 +177,7 @@ def _actor():
     if not has_request_context():
         return None, None, None
     user = getattr(g, "user", None)
-    ip = request.headers.get("X-Forwarded-For", request.remote_addr or "").split(",")[0].strip()
+    ip = request.remote_addr or ""  # a proxy's X-Forwarded-For only through PROXY_COUNT
     if user is None or not getattr(user, "is_authenticated", False):
         return None, None, ip or None
     return user.id, user.username, ip or None

@@ -108,7 +108,7 @@ def restore_command(source, yes):
         restore(url, source)
     except BackupError as e:
         raise click.ClickException(str(e)) from None
-    click.echo(f"已从 {source} 恢复")
+    click.echo(f"已从 {source} 恢复（已核对校验值、迁移版本、操作日志触发器和各表行数）")
 @click.command("db-optimize")
 @with_appcontext
 def optimize_command():

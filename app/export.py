@@ -6,6 +6,7 @@ rows, never ORM objects. Headers and enum labels come from the model's declarati
 Exports above EXPORT_BACKGROUND_ROWS run on the task queue as an ExportJob (app.jobs).
 """
 import threading
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import Boolean, Date, DateTime, Integer, Numeric
@@ -105,7 +106,22 @@ def write_export(session, statement, columns, title, fileobj, total=None, progre
 
 
 def export_filename(title, day) -> str:
-    return f"{title}_{day:%Y%m%d}.xlsx"
+    return safe_filename(f"{title}_{day:%Y%m%d}.xlsx")
+
+
+def safe_filename(name: str, limit: int = 120) -> str:
+    """A download name built from user text (a customer's name): no control, separator
+    or path characters, no quotes, not too long. Werkzeug's send_file writes a non-ASCII
+    name as RFC 5987 filename*=UTF-8''… with an ASCII fallback."""
+    stem, dot, ext = str(name).rpartition(".")
+    if not dot:
+        stem, ext = ext, ""
+    cleaned = "".join("_" if _unsafe_in_filename(c) else c for c in stem).strip(" ._")
+    return (cleaned or "download")[:limit] + (f".{ext}" if dot else "")
+
+
+def _unsafe_in_filename(char: str) -> bool:
+    return char in '\\/:*?"<>|' or (char != " " and unicodedata.category(char)[0] in "CZ")
 
 
 # --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ gets a Chinese page that needs no database.
 """
 import json
 import logging
+import re
 import sys
 
 import prison
@@ -28,7 +29,8 @@ from werkzeug.exceptions import BadRequest, Conflict, HTTPException
 
 log = logging.getLogger(__name__)
 
-INT64 = 2**63 - 1
+INT32, INT64 = 2**31 - 1, 2**63 - 1
+ID_TEXT = re.compile(r"[0-9]{1,10}")
 MAX_DEPTH = 20  # no form or filter of the console nests deeper
 MAX_PAGE = 10**7
 PAGE_ARGS = ("page", "page_size", "psize")
@@ -51,6 +53,19 @@ class RowChanged(Conflict):
 
 def stale_message() -> str:
     return _("该记录已被他人修改，请刷新后重试")
+
+
+def parse_id(value) -> int | None:
+    """A row id from input (text or a JSON number), or None. ASCII digits only ("²" passes
+    str.isdigit() and int() refuses it) and within an Integer column (PostgreSQL refuses a
+    larger value in a query, SQLite one beyond int64)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str) and ID_TEXT.fullmatch(value.strip()):
+        value = int(value)
+    if not isinstance(value, int):
+        return None
+    return value if 0 < value <= INT32 else None
 
 
 def _text_problem(text: str) -> str | None:
@@ -128,6 +143,17 @@ def _rison_problem(text: str) -> str | None:
                 problem = _page_problem(name, parsed[name])
                 if problem:
                     return problem
+        return _relation_filter_problem(parsed.get("filters"))
+    return None
+
+
+def _relation_filter_problem(filters) -> str | None:
+    """A filter on a related register (rel_o_m, rel_m_m …) compares ids: 'abc' made
+    PostgreSQL fail inside FAB's filter and SQLite answer an empty list."""
+    for spec in filters if isinstance(filters, list) else []:
+        if isinstance(spec, dict) and str(spec.get("opr", "")).startswith("rel_") \
+                and spec.get("value") not in (None, "") and parse_id(spec["value"]) is None:
+            return _("筛选条件“%(col)s”的值应为记录编号", col=spec.get("col", ""))
     return None
 
 
@@ -226,18 +252,30 @@ def api_exception_response(api):
     cause = getattr(error, "orig", None) or getattr(error, "__cause__", None)
     if isinstance(error, StatementError) and isinstance(cause, OverflowError):
         error = cause
-    if isinstance(error, (StaleDataError, IntegrityError, DataError, OverflowError)):
-        api.datamodel.session.rollback()
+    if isinstance(error, (StaleDataError, IntegrityError, DataError, OverflowError,
+                          FABException)):
+        current_app.appbuilder.session.rollback()
     if isinstance(error, StaleDataError):
         return api.response(409, message=stale_message())
     if isinstance(error, IntegrityError):
         return api.response(409, message=_("与已有记录冲突（可能重复），未保存"))
     if isinstance(error, (DataError, OverflowError)):
         return api.response(400, message=_("输入的值超出范围或格式不正确，未保存"))
+    if isinstance(error, FABException):  # e.g. ApplyFilterException: rel_o_m with 'abc'
+        return api.response(400, message=_("排序或筛选参数不正确"))
     if isinstance(error, HTTPException) and error.code and error.code < 500:
         return api.response(error.code, message=getattr(error, "message", None)
                             or error.description)
     return None
+
+
+class MapsApiErrors:
+    """For a plain BaseApi (charts, export jobs): FAB's @safe sends every exception to
+    response_500; input and races get their 4xx like a register's API."""
+
+    def response_500(self, message=None):
+        return api_exception_response(self) or \
+            self.response(500, message=_("系统错误，请稍后重试"))
 
 
 def fatal_json():

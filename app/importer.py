@@ -159,6 +159,9 @@ def _convert(model, column, value):
             raise ValueError(_("应为数字")) from None
         if not number.is_finite():
             raise ValueError(_("应为数字"))
+        digits = (kind.precision or 0) - (kind.scale or 0)
+        if kind.precision and abs(number) >= Decimal(10) ** digits:  # 1e30 cannot be rounded
+            raise ValueError(_("超出范围（整数部分最多 %(n)d 位）", n=digits))
         return number.quantize(Decimal("0.01")) if kind.scale == 2 else number
     if isinstance(kind, Integer):
         try:
@@ -189,12 +192,18 @@ class _RelatedFinder:
 
 
 def _read_rows(spec, fileobj) -> tuple[list[tuple[int, dict]], list[ImportProblem]]:
-    labels = _labels(spec)
     try:
         workbook = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
-    except Exception:
+        try:
+            return _sheet_rows(spec, workbook.worksheets[0])
+        finally:
+            workbook.close()
+    except Exception:  # openpyxl reads lazily: a damaged sheet also fails while iterating
         return [], [ImportProblem(1, _("文件"), _("无法读取，请上传 .xlsx 格式的导入模板"))]
-    sheet = workbook.worksheets[0]
+
+
+def _sheet_rows(spec, sheet) -> tuple[list[tuple[int, dict]], list[ImportProblem]]:
+    labels = _labels(spec)
     rows = sheet.iter_rows(values_only=True)
     header = [str(v).strip() if v is not None else "" for v in next(rows, [])]
     by_label = {label: column for column, label in labels.items()}
@@ -211,7 +220,6 @@ def _read_rows(spec, fileobj) -> tuple[list[tuple[int, dict]], list[ImportProble
         if len(data) > MAX_IMPORT_ROWS:
             return [], [ImportProblem(number, _("文件"),
                                       _("一次最多导入 %(n)d 行", n=MAX_IMPORT_ROWS))]
-    workbook.close()
     if not data:
         return [], [ImportProblem(2, _("文件"), _("没有数据行"))]
     return data, []

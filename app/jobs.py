@@ -256,7 +256,7 @@ def worker_gone(job, now, stale_after: timedelta) -> bool:
     pid, _sep, _process = rest.partition(":")
     if job.runner == PROCESS:
         return False
-    if host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid)):
+    if host == socket.gethostname() and pid.isascii() and pid.isdigit() and not _pid_alive(int(pid)):
         return True  # this machine, and that process is gone
     last = job.heartbeat_at or job.created_on
     return last is None or now - last > stale_after

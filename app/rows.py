@@ -2,15 +2,17 @@
 (web form, REST API, import): owner, initial state, blank choices, uniqueness,
 edit rights and related rows in scope. Messages are Chinese (RowRejected).
 """
+import unicodedata
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import gettext as _
-from sqlalchemy import BigInteger, Date, DateTime, Integer, Numeric, String, select
+from sqlalchemy import BigInteger, Date, DateTime, Integer, Numeric, String, Text, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import ONETOMANY
 
 from app.errors import RowRejected
+from app.guards import parse_id
 from app.scope import in_scope
 
 
@@ -39,9 +41,10 @@ def related_out_of_scope(session, model, payload: dict, columns) -> RowRejected 
             value = value.get("id")
         label = getattr(model, "field_labels", {}).get(name, name)
         missing = RowRejected(_("所选的%(label)s不存在", label=label), name)
-        if isinstance(value, bool) or not str(value).isdigit():
+        ident = parse_id(value)
+        if ident is None:
             return missing
-        target = session.get(rel.mapper.class_, int(value))
+        target = session.get(rel.mapper.class_, ident)
         if target is None or not in_scope(target):
             return missing
     return None
@@ -79,9 +82,24 @@ def _value_problem(obj, column, value) -> str | None:
     elif isinstance(kind, String):
         if not isinstance(value, str):
             return _("%(label)s应为文本", label=_label(obj, column))
+        if control_characters(value, multiline=isinstance(kind, Text)):
+            return _("%(label)s不能含有换行、制表等控制字符", label=_label(obj, column)) \
+                if not isinstance(kind, Text) else \
+                _("%(label)s不能含有控制字符", label=_label(obj, column))
         if kind.length and len(value) > kind.length:
             return _("%(label)s最多 %(n)d 个字", label=_label(obj, column), n=kind.length)
     return None
+
+
+LINE_BREAKS = "\t\n\r"
+
+
+def control_characters(text: str, multiline: bool = False) -> bool:
+    """Characters no name, code or one-line field holds (a CR/LF broke the download
+    header of a paper form named after a customer); a multi-line text keeps its line
+    breaks and tabs."""
+    return any((unicodedata.category(c) == "Cc" and not (multiline and c in LINE_BREAKS))
+               or (not multiline and c in "\u2028\u2029") for c in text)
 
 
 def column_problem(obj, only=None) -> RowRejected | None:

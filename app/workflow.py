@@ -156,7 +156,10 @@ def fire(session, obj, name: str, actor, can: Callable[[str], bool],
         raise StepNotAllowed(_l("当前状态“%(state)s”不能执行“%(step)s”",
                                 state=flow.state_label(obj.status), step=chosen.label))
     data = data or {}
-    comment = (comment or data.get("comment") or "").strip() or None
+    comment = comment if comment is not None else data.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise StepNeedsInput(_l("意见应为文本"))
+    comment = (comment or "").strip() or None
     if chosen.comment and not comment:
         raise StepNeedsInput(_l("“%(step)s”需要填写意见", step=chosen.label))
     source = obj.status

@@ -28,8 +28,9 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.orm import relationship, validates
+from sqlalchemy.orm import object_session, relationship, validates
 
+from app import audit
 from app.errors import RowLocked, RowRejected
 from app.models.base import COMMON_LABELS, RegisterMixin, list_indexes
 from app.models.customers import Customer
@@ -346,15 +347,22 @@ def _reception_ids(target) -> set:
     return {target.reception_id, *history.deleted} - {None}
 
 
-def _resum(connection, reception_ids) -> None:
-    """actual_cost = Σ amount of the lines, written in SQL in the same transaction."""
+def _resum(connection, reception_ids, session) -> None:
+    """actual_cost = Σ amount of the lines, written in SQL in the same transaction, and
+    audited like a change made through the ORM (the reception's 变更记录 shows it)."""
     expense = ReceptionExpense.__table__
     table = Reception.__table__
     for reception_id in reception_ids:
         total = select(func.coalesce(func.sum(expense.c.amount), ZERO)).where(
             expense.c.reception_id == reception_id).scalar_subquery()
-        connection.execute(update(table).where(table.c.id == reception_id)
-                           .values(actual_cost=total))
+        before = connection.execute(select(table.c.actual_cost).where(
+            table.c.id == reception_id)).scalar()
+        after = connection.execute(update(table).where(table.c.id == reception_id)
+                                   .values(actual_cost=total)
+                                   .returning(table.c.actual_cost)).scalar()
+        if session is not None and before is not None and Decimal(before) != Decimal(after):
+            audit.record(session, "update", Reception.__tablename__, reception_id,
+                         {"actual_cost": [str(before), str(after)]})
 
 
 @event.listens_for(ReceptionExpense, "before_insert")
@@ -368,7 +376,7 @@ def _expense_lock(_mapper, connection, target):
 @event.listens_for(ReceptionExpense, "after_update")
 @event.listens_for(ReceptionExpense, "after_delete")
 def _expense_sum(_mapper, connection, target):
-    _resum(connection, _reception_ids(target))
+    _resum(connection, _reception_ids(target), object_session(target))
 
 
 @event.listens_for(Reception, "before_insert")

@@ -49,7 +49,7 @@ from app.export import (
     too_many,
     write_export,
 )
-from app.guards import InputRefused, api_exception_response, stale_message
+from app.guards import InputRefused, MapsApiErrors, stale_message
 from app.jobs import ExportJob, request_params
 from app.models.base import OWNED
 from app.models.saved_views import SHARES
@@ -793,7 +793,7 @@ class ChoiceOf(OneOf):
         return _("取值无效，可选值：%(choices)s", choices=self.choices_text)
 
 
-class RegisterApi(_RegisterDeclarations, ModelRestApi):
+class RegisterApi(_RegisterDeclarations, MapsApiErrors, ModelRestApi):
     """Base of every register's REST API (/api/v1/<resource>/)."""
 
     allow_browser_login = True
@@ -838,13 +838,6 @@ class RegisterApi(_RegisterDeclarations, ModelRestApi):
 
     def response_404(self):
         return self.response(404, message=_("未找到"))
-
-    def response_500(self, message=None):
-        """FAB's @safe lands here with every exception: input and races are not 5xx."""
-        mapped = api_exception_response(self)
-        if mapped is not None:
-            return mapped
-        return self.response(500, message=_("系统错误，请稍后重试"))
 
     def _init_model_schemas(self):
         """Integers are integers: marshmallow would store 1.5 as 1; amounts may come as

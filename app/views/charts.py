@@ -21,6 +21,7 @@ from flask_babel import get_locale
 from sqlalchemy import DateTime, select
 
 from app.charts import ChartError, Params, parse_day, run_chart
+from app.guards import MapsApiErrors, parse_id
 from app.models.org import Department, department_subtree
 from app.scope import ALL, DEPARTMENT, user_scope
 
@@ -58,11 +59,8 @@ def request_params(session) -> Params:
                     end=parse_day(request.args.get("to"), end=True))
     department = request.args.get("department")
     if department:
-        try:
-            dept_id = int(department)
-        except ValueError:
-            raise ChartError(_msg_department()) from None
-        if session.get(Department, dept_id) is None:
+        dept_id = parse_id(department)
+        if dept_id is None or session.get(Department, dept_id) is None:
             raise ChartError(_msg_department())
         params.department_id = dept_id
         params.department_ids = department_subtree(session, dept_id)
@@ -149,7 +147,7 @@ def chart_answer(appbuilder, view, chart) -> dict:
     return answer
 
 
-class ChartApi(BaseApi):
+class ChartApi(MapsApiErrors, BaseApi):
     """GET /api/v1/chart/<resource>/<chart> (DESIGN.md §8)."""
 
     resource_name = "chart"

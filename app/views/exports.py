@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from app.excel import XLSX_MIMETYPE
+from app.guards import MapsApiErrors
 from app.jobs import ExportJob, files_dir
 from app.security import ROLES
 
@@ -62,7 +63,7 @@ class ExportJobView(BaseView):
         return download(own_job_or_404(self.appbuilder.session, token))
 
 
-class ExportJobApi(BaseApi):
+class ExportJobApi(MapsApiErrors, BaseApi):
     resource_name = "export_job"
     class_permission_name = "ExportJobApi"
     allow_browser_login = True

@@ -20,6 +20,7 @@ from wtforms import DecimalField, Field
 from wtforms.validators import StopValidation
 from wtforms.widgets import html_params
 
+from app.guards import parse_id
 from app.scope import in_scope, scope_clause
 
 SEARCH_COLUMNS = ("code", "name", "title", "objective", "document")
@@ -60,8 +61,8 @@ class SearchSelectField(Field):
     def filtered_rows(self) -> list:
         """The rows the list is filtered by (?_flt_<n>_<column>=<id>), in the viewer's scope."""
         pattern = re.compile(rf"_flt_\d+_{re.escape(self.short_name)}")
-        ids = {int(v) for k, values in request.args.lists() if pattern.fullmatch(k)
-               for v in values if v.isdigit()}
+        ids = {parse_id(v) for k, values in request.args.lists() if pattern.fullmatch(k)
+               for v in values} - {None}
         if not ids:
             return []
         session = current_app.appbuilder.session
@@ -76,9 +77,9 @@ class SearchSelectField(Field):
         self.data, self._invalid = None, False
         if self.raw in ("", "__None"):
             return
-        obj = None
-        if self.raw.isdigit():
-            obj = current_app.appbuilder.session.get(self.model, int(self.raw))
+        obj, ident = None, parse_id(self.raw)
+        if ident is not None:
+            obj = current_app.appbuilder.session.get(self.model, ident)
         if obj is None or not in_scope(obj):
             self._invalid = True
         else:

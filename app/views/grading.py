@@ -27,7 +27,7 @@ from app.charts import Chart
 from app.errors import RowRejected
 from app.excel import XLSX_MIMETYPE, XlsxColumn, write_list
 from app.export import YIELD_PER, export_filename
-from app.guards import MAX_PAGE, checks_own_page_arguments
+from app.guards import MAX_PAGE, checks_own_page_arguments, parse_id
 from app.models.customers import CUSTOMER_TYPES, Customer, Transaction
 from app.models.grading import (
     SCORE_FIELDS,
@@ -296,7 +296,7 @@ class GradeEvaluationApi(GradeEvaluationFormMixin, _EvaluationChecks, RegisterAp
             year = year_parameter(request.args.get("year"))
         except BadParameter as e:
             return self._bad(e)
-        customer_id = request.args.get("customer", type=int)
+        customer_id = parse_id(request.args.get("customer", ""))
         if customer_id is None:
             return self.response_422(message={"customer": [_("请指定客户（customer=客户ID）")]})
         session = self.datamodel.session

@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from app import audit
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn, render_workbook
+from app.export import safe_filename
 from app.models.complaints import (
     CATEGORIES,
     CHANNELS,
@@ -53,7 +54,8 @@ def send_form(sheets, filename):
                  detail=_("%(form)s，%(n)d 行；筛选：%(filter)s", form=filename, n=rows,
                           filter=asked or _("无")))
     session.commit()
-    return send_file(out, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+    return send_file(out, mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=safe_filename(filename))
 
 
 # --------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from wtforms.validators import DataRequired
 
 from app.charts import Chart, month_of, sum_of
 from app.filters import ChoiceEqual
+from app.guards import parse_id
 from app.models.complaints import CATEGORIES as COMPLAINT_CATEGORIES
 from app.models.complaints import Complaint
 from app.models.customers import Contact, Customer
@@ -97,9 +98,9 @@ class ReceptionExpenseView(RegisterView):
 
     def _back_to_reception(self):
         """Lines are edited on their reception's page: go back there."""
-        reception_id = getattr(g, "reception_id", None) or request.form.get("reception")
-        if reception_id and str(reception_id).isdigit():
-            return redirect(url_for("ReceptionView.show", pk=int(reception_id)))
+        reception_id = parse_id(getattr(g, "reception_id", None) or request.form.get("reception"))
+        if reception_id:
+            return redirect(url_for("ReceptionView.show", pk=reception_id))
         return None
 
     def post_add_redirect(self):

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from app.guards import InputRefused, parse_id
 from app.security import ROLE_LABELS
 from app.security_labels import ACTION_LABELS, view_label
 
@@ -145,8 +146,10 @@ class PermissionMatrixView(BaseView):
             offered = {pv.id: pv for r in rows
                        for pv in [*r.web.values(), *r.api.values(),
                                   *(p for _label, p in r.steps), *(p for _label, p in r.other)]}
-            checked = {offered[int(i)] for i in request.form.getlist("pv")
-                       if i.isdigit() and int(i) in offered}
+            ids = [parse_id(i) for i in request.form.getlist("pv")]
+            if None in ids:
+                raise InputRefused(_("权限编号不正确，未保存"))
+            checked = {offered[i] for i in ids if i in offered}
             listed = {r.name for r in rows if "can_list" in r.web}
             role.permissions = list(granted_with_menus(checked, menu_items, categories,
                                                        menu_pvs, set(role.permissions), listed))

@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional
 from app.charts import Chart, month_of
 from app.errors import RowRejected
 from app.filters import ChoiceEqual, DateBetween
+from app.guards import parse_id
 from app.models.customers import Contact, Customer
 from app.models.org import ConsoleUser, department_subtree
 from app.models.visits import (
@@ -217,8 +218,8 @@ class VisitPlanItemApi(_ItemChecks, RegisterApi):
     @permission_name("get")
     def customer_defaults(self):
         """Address and contact of a customer in scope, for the item form."""
-        raw = request.args.get("customer", "")
-        customer = self.datamodel.session.get(Customer, int(raw)) if raw.isdigit() else None
+        ident = parse_id(request.args.get("customer", ""))
+        customer = self.datamodel.session.get(Customer, ident) if ident else None
         if customer is None or not in_scope(customer):
             return self.response_404()
         return self.response(200, result=customer_defaults(self.datamodel.session, customer))
