@@ -38,6 +38,7 @@ SECURITY_VIEW_LABELS = {
     "UserGroupModelView": _l("用户组"), "MenuApi": _l("菜单（接口）"),
     "PermissionMatrix": _l("权限矩阵"), "ChartPage": _l("图表"), "ChartApi": _l("图表（接口）"),
     "Dashboard": _l("仪表盘"), "SavedView": _l("我的视图"),
+    "Worklist": _l("待办（接口）"),
 }
 _view_labels: dict = {name: (label, False) for name, label in SECURITY_VIEW_LABELS.items()}
 _step_labels: dict = {}

@@ -107,7 +107,3 @@ def worklist(appbuilder, user) -> list[dict]:
                         "step": w.step.name, "label": str(w.step.label), "count": rows[i],
                         "url": url_for(f"{w.view.endpoint}.list", **{WORK_ARG: w.step.name})})
     return out
-
-
-def worklist_total(appbuilder, user) -> int:
-    return sum(entry["count"] for entry in worklist(appbuilder, user))
