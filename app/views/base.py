@@ -292,6 +292,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
     list_template = "register/list.html"
     runs_steps = False
     charts: list = []  # app.charts.Chart declarations: the 图表 page, dashboard tiles
+    inline_steps: tuple = ()  # steps the show page runs in its own panel, with their fields
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -567,7 +568,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
             kwargs.setdefault("chart_url", url_for(
                 "ChartPageView.page", resource=model_of(self).__tablename__))
         pk = kwargs.get("pk")
-        kwargs.setdefault("inline_steps", ())
+        kwargs.setdefault("inline_steps", self.inline_steps)
         if template == self.show_template and pk is not None:
             item = self.datamodel.get(pk, self._base_filters)
             may_edit = item is not None and "can_edit" in self.base_permissions and \
