@@ -24,7 +24,7 @@ ACTION_LABELS = {
     "resetpasswords": _l("重置密码"), "userinfoedit": _l("编辑本人信息"),
     "can_escalate": _l("上报集团"), "can_create_year": _l("生成本年度评定表"),
     "can_status": _l("查看进度"), "can_form": _l("打开表单"), "handover": _l("离职交接"),
-    "copyrole": _l("复制角色"), "can_matrix": _l("查看与修改"),
+    "copyrole": _l("复制角色"), "can_matrix": _l("查看与修改"), "unlock": _l("解除锁定"),
     "can_save": _l("保存视图"), "can_remove": _l("删除视图"),
 }
 SECURITY_VIEW_LABELS = {
@@ -37,6 +37,7 @@ SECURITY_VIEW_LABELS = {
     "ConsoleUserDBModelView": _l("用户"), "ConsoleUserInfoEditView": _l("个人信息"),
     "UserGroupModelView": _l("用户组"), "MenuApi": _l("菜单（接口）"),
     "PermissionMatrix": _l("权限矩阵"), "ChartPage": _l("图表"), "ChartApi": _l("图表（接口）"),
+    "Chart": _l("图表（接口）"),
     "Dashboard": _l("仪表盘"), "SavedView": _l("我的视图"),
     "Worklist": _l("待办（接口）"),
 }

@@ -252,9 +252,17 @@ def test_report_form_is_an_excel_workbook(api, browser):
 def test_raise_a_measure_from_a_low_dimension(api, browser, session):
     sid = crafted_survey(api)
     before = count(session, ImprovementMeasure)
-    r = browser("clerk1").post(f"/satisfactionsurveyview/raise_measure/{sid}",
-                               {"dimension": "delivery"})
-    assert r.status_code == 302 and "/improvementmeasureview/edit/" in r.headers["Location"]
+    b = browser("clerk1")
+    link = f"/improvementmeasureview/add?survey={sid}&amp;dimension=delivery"
+    assert link in b.text(f"/satisfactionsurveyview/results/{sid}")
+    for _click in range(2):  # opening the form creates nothing
+        form = b.text(link.replace("&amp;", "&"))
+        assert "交货及时性平均分 1.67" in form and '<option selected value="survey">' in form
+    assert count(session, ImprovementMeasure) == before
+    r = b.post(link.replace("&amp;", "&"), {
+        "source_type": "survey", "survey": str(sid), "problem": "交货及时性平均分 1.67",
+        "measure": "增加发货班次", "responsible": "物流部", "due_date": "2026-12-31"})
+    assert r.status_code == 302, flashes(r.get_data(as_text=True))
     assert count(session, ImprovementMeasure) == before + 1
     measure = session.scalars(select(ImprovementMeasure)
                               .where(ImprovementMeasure.survey_id == sid)).one()
@@ -544,6 +552,22 @@ def test_clerk_registers_a_request_on_the_web(api, browser, session):
         ServiceRequest.content == "网页登记的需求", ServiceRequest.customer_id == customer)
     ).one()
     assert row.respond_due_at == datetime(2026, 3, 5, 0, 30) and row.channel == "wechat"
+
+
+@pytest.mark.parametrize("username", ["clerk1", "supervisor1", "admin", "executive",
+                                      "finance"])
+def test_the_request_page_has_one_place_to_respond_and_resolve(api, browser, username):
+    clerk = api("clerk1")
+    rid = clerk.post("/api/v1/service_request/", json={
+        "customer": new_customer(clerk), "content": "x"}).json["id"]
+    html = browser(username).text(f"/servicerequestview/show/{rid}")
+    respond = html.count('data-step="respond"')
+    assert respond <= 1 and html.count("request-respond") == respond
+    workflow_panel = html[html.find("workflow-panel"):html.find("workflow-history")]
+    assert 'data-step="respond"' not in workflow_panel
+    assert 'data-step="resolve"' not in workflow_panel
+    if username in ("clerk1", "supervisor1", "admin"):
+        assert respond == 1
 
 
 def test_respond_from_the_show_page(api, browser, session):

@@ -660,3 +660,39 @@ def test_a_key_customer_only_called_is_behind_on_site_since_creation():
                                     date(2026, 3, 1))
     assert reasons == ["重点客户超过 6 个月未实地拜访（建档以来无实地拜访记录）"]
     assert days == (date(2026, 3, 1) - date(2025, 7, 10)).days
+
+
+# --- the 接待人员 picker: the chosen customer's contacts with their 职务 (issue 22) ----------
+CONTACTS_SEEN = {"clerk3": 200, "supervisor2": 200, "admin": 200, "executive": 200,
+                 "finance": 200, "clerk1": 404, "supervisor1": 404}
+
+
+@pytest.mark.parametrize("username,status", CONTACTS_SEEN.items())
+def test_contacts_picker_offers_the_customers_contacts_with_their_title(api, username, status):
+    owner = api("clerk3")
+    customer, other = new_customer(owner), new_customer(owner)
+    for body in ({"customer": customer, "name": "周总", "title": "董事长",
+                  "is_decision_maker": True},
+                 {"customer": customer, "name": "吴工"},
+                 {"customer": other, "name": "郑经理", "title": "采购经理"}):
+        assert owner.post("/api/v1/contact/", json=body).status_code == 201
+    r = api(username).get(f"/api/v1/visit_record/contacts?customer={customer}")
+    assert r.status_code == status, r.json
+    if status == 200:
+        assert [(c["name"], c["title"], c["label"]) for c in r.json["result"]] == [
+            ("周总", "董事长", "周总（董事长）"), ("吴工", "", "吴工")]
+    for bad in ("x", "", "999999999"):
+        assert api(username).get(f"/api/v1/visit_record/contacts?customer={bad}") \
+            .status_code == 404
+
+
+def test_web_form_refuses_a_contact_of_another_customer(api, browser, session):
+    clerk = api("clerk1")
+    customer, other = new_customer(clerk), new_customer(clerk)
+    stranger = clerk.post("/api/v1/contact/", json={"customer": other, "name": "钱经理"}).json["id"]
+    before = count(session, VisitRecord)
+    r = browser("clerk1").post("/visitrecordview/add", {
+        "customer": str(customer), "visit_date": today_cn().isoformat(), "visit_type": "phone",
+        "contacts_met": str(stranger), "result": "客户满意"}, follow_redirects=True)
+    assert "不是客户" in flashes(r.get_data(as_text=True))
+    assert count(session, VisitRecord) == before

@@ -4,6 +4,7 @@ customer fills address and contact), a Clerk records a visit — select2 boxes a
 pickers clicked as a person would."""
 from datetime import date
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
@@ -28,9 +29,15 @@ def choose(chrome, field, text):
     search = wait(chrome).until(ec.visibility_of_element_located(
         (By.CSS_SELECTOR, ".select2-container--open .select2-search__field")))
     search.send_keys(text)
-    option = wait(chrome).until(ec.element_to_be_clickable(
-        (By.XPATH, f"//li[contains(@class,'select2-results__option') and contains(., '{text}')]")))
-    option.click()
+    for attempt in range(3):  # results of an ajax box re-render while the typed text arrives
+        option = wait(chrome).until(ec.element_to_be_clickable((
+            By.XPATH, f"//li[contains(@class,'select2-results__option') and contains(., '{text}')]")))
+        try:
+            option.click()
+            return
+        except StaleElementReferenceException:
+            if attempt == 2:
+                raise
 
 
 def pick_day(chrome, field, day: int):
@@ -109,3 +116,37 @@ def test_clerk_records_a_planned_visit(chrome, live_url, api, session):
     assert record.visit_plan_item_id == item and record.late is True
     assert record.status == "draft" and record.unsolved == "账期要求超出权限"
     assert session.get(Customer, customer).name == name
+
+
+def test_contacts_met_offers_only_the_chosen_customers_contacts(chrome, live_url, api, session):
+    clerk3 = api("clerk3")
+    first, second = unique("接待甲客户"), unique("接待乙客户")
+    ids = {}
+    for name, contacts in ((first, [("周总", "董事长"), ("吴工", None)]),
+                           (second, [("郑经理", "采购经理")])):
+        ids[name] = clerk3.post("/api/v1/customer/", json={
+            "customer_type": "group", "name": name, "cooperation": "active"}).json["id"]
+        for person, title in contacts:
+            clerk3.post("/api/v1/contact/", json={"customer": ids[name], "name": person,
+                                                  "title": title,
+                                                  "is_decision_maker": title == "董事长"})
+    sign_in(chrome, live_url, "clerk3")
+    chrome.get(live_url + "/visitrecordview/add")
+    wait(chrome).until(ec.presence_of_element_located((By.ID, "needs")))
+
+    def offered():
+        return chrome.execute_script(
+            "return $('#contacts_met option').map(function () { return this.text; }).get()")
+
+    assert offered() == []  # no customer chosen yet
+    choose(chrome, "customer", first)
+    wait(chrome).until(lambda c: offered() == ["周总（董事长）", "吴工"])
+    choose(chrome, "contacts_met", "周总")
+    choose(chrome, "customer", second)
+    wait(chrome).until(lambda c: offered() == ["郑经理（采购经理）"])
+    choose(chrome, "contacts_met", "郑经理")
+    chrome.find_element(By.ID, "result").send_keys("客户满意")
+    submit(chrome)
+    record = session.scalars(select(VisitRecord)
+                             .where(VisitRecord.customer_id == ids[second])).one()
+    assert [c.name for c in record.contacts_met] == ["郑经理"]

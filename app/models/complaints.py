@@ -554,13 +554,9 @@ class ImprovementMeasure(RegisterMixin, Model):
         return None
 
 
-def open_measure_for(complaint, user) -> "ImprovementMeasure":
-    """A new 待整改 measure raised from a complaint (problem prefilled from it)."""
-    problem = f"{complaint.code}：{(complaint.description or '').strip()}"
-    measure = ImprovementMeasure(source_type="complaint", complaint=complaint,
-                                 problem=problem[:2000], status=MEASURE_FLOW.initial)
-    measure.owner_id, measure.department_id = complaint.owner_id, complaint.department_id
-    return measure
+def complaint_problem(complaint) -> str:
+    """The 存在问题 of a measure raised from a complaint."""
+    return f"{complaint.code}：{(complaint.description or '').strip()}"[:2000]
 
 
 # Collective complaints first, then the newest (DESIGN.md §4): is_collective's ties by
@@ -588,5 +584,5 @@ list_indexes(ImprovementMeasure, ("due_date", "status", "verified_on"), filters=
 __all__ = ["CATEGORIES", "CHANNELS", "COMPLAINT_FLOW", "DUE_STEPS", "Complaint",
            "ImprovementMeasure",
            "MEASURE_FLOW", "complaint_deadlines", "followup_deadline",
-           "month_bounds", "monthly_stats", "needs_escalation", "open_measure_for",
+           "month_bounds", "monthly_stats", "needs_escalation", "complaint_problem",
            "overdue_counts", "overdue_in_list", "TITLE_CAP"]

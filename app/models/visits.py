@@ -195,6 +195,16 @@ def customer_defaults(session, customer) -> dict:
     return {"address": customer.address or "", "contact_info": " ".join(parts)}
 
 
+def customer_contacts(session, customer) -> list[dict]:
+    """The contacts a visit record may name as met: the customer's, decision makers first,
+    each labelled with their title (周总（董事长）)."""
+    rows = session.execute(
+        select(Contact.id, Contact.name, Contact.title).where(Contact.customer_id == customer.id)
+        .order_by(Contact.is_decision_maker.desc(), Contact.name, Contact.id))
+    return [{"id": r.id, "name": r.name, "title": r.title or "",
+             "label": f"{r.name}（{r.title}）" if r.title else r.name} for r in rows]
+
+
 def fill_item(session, item) -> None:
     """Owner = the visitor, department = the plan's; blanks filled from the customer."""
     if item.visitor is not None:

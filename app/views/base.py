@@ -313,6 +313,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
     runs_steps = False
     charts: list = []  # app.charts.Chart declarations: the 图表 page, dashboard tiles
     presets: list = []  # app.saved_views.Preset: the 我的视图 the register ships
+    inline_steps: tuple = ()  # steps the show page runs in its own panel, with their fields
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -711,7 +712,7 @@ class RegisterView(_RegisterDeclarations, ModelView):
         if request.endpoint in (f"{self.endpoint}.show", f"{self.endpoint}.edit"):
             kwargs.setdefault("breadcrumbs", self.breadcrumbs(request.view_args.get("pk")))
         pk = kwargs.get("pk")
-        kwargs.setdefault("inline_steps", ())
+        kwargs.setdefault("inline_steps", self.inline_steps)
         if template == self.show_template and pk is not None:
             item = self.datamodel.get(pk, self._base_filters)
             may_edit = item is not None and "can_edit" in self.base_permissions and \

@@ -3,7 +3,7 @@ monthly statistics (web page and API) and overdue marking."""
 import re
 from datetime import date
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget
@@ -24,14 +24,15 @@ from app.models.complaints import (
     TITLE_CAP,
     Complaint,
     ImprovementMeasure,
+    complaint_problem,
     month_bounds,
     monthly_stats,
-    open_measure_for,
     overdue_counts,
     overdue_in_list,
 )
+from app.models.satisfaction import SatisfactionSurvey, measure_problem, survey_results
 from app.saved_views import Preset, this_month
-from app.scope import ScopedInterface, current_user
+from app.scope import ScopedInterface, current_user, in_scope
 from app.security import READ, WRITE
 from app.timeutil import now_cn, today_cn
 from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView
@@ -161,6 +162,29 @@ class ImprovementMeasureView(RegisterView):
               series="status", kind="stacked_bar"),
     ]
 
+    def _get_add_widget(self, form, exclude_cols=None, widgets=None):
+        if request.method == "GET":
+            self._fill_source(form)
+        return super()._get_add_widget(form, exclude_cols=exclude_cols, widgets=widgets)
+
+    def _fill_source(self, form):
+        """提出整改措施 opens this form filled from its source: ?complaint=<id>, or
+        ?survey=<id>&dimension=<name> (a dimension of the survey's results)."""
+        session = self.datamodel.session
+        complaint, survey = (session.get(model, int(raw)) if raw.isdigit() else None
+                             for model, raw in ((Complaint, request.args.get("complaint", "")),
+                                                (SatisfactionSurvey,
+                                                 request.args.get("survey", ""))))
+        if complaint is not None and in_scope(complaint):
+            form.source_type.data, form.complaint.data = "complaint", complaint
+            form.problem.data = complaint_problem(complaint)
+        elif survey is not None and in_scope(survey):
+            form.source_type.data, form.survey.data = "survey", survey
+            dimensions = survey_results(session, survey, current_user())["dimensions"]
+            row = next((r for r in dimensions if r["name"] == request.args.get("dimension")),
+                       None)
+            form.problem.data = measure_problem(survey, row) if row is not None else None
+
 
 class ImprovementMeasureApi(RegisterApi):
     resource_name = "improvement_measure"
@@ -234,30 +258,7 @@ def _received_at_field():
     return datetime_field(_l("受理时间"), COMPLAINT_DESCRIPTIONS["received_at"], default=now_cn)
 
 
-class _ComplaintActions:
-    """提出整改措施, offered by both complaint lists (the same permission on both views,
-    so neither startup prunes the other's)."""
-
-    @expose("/raise_measure/<int:pk>", methods=["POST"])
-    @has_access
-    @permission_name("show")
-    def raise_measure(self, pk):
-        """提出整改措施: a 待整改 measure linked to this complaint, opened for editing."""
-        item = self.datamodel.get(pk)
-        if item is None:
-            abort(404)
-        if not self.appbuilder.sm.has_access("can_add", "ImprovementMeasure"):
-            flash(_("您没有新增整改措施的权限"), "danger")
-            return redirect(url_for("ComplaintView.show", pk=pk))
-        session = self.datamodel.session
-        measure = open_measure_for(item, g.user)
-        session.add(measure)
-        session.commit()
-        flash(_("已为%(row)s新建整改措施，请填写整改措施、责任人和完成期限", row=item), "success")
-        return redirect(url_for("ImprovementMeasureView.edit", pk=measure.id))
-
-
-class ComplaintView(_ComplaintActions, RegisterView):
+class ComplaintView(RegisterView):
     datamodel = ScopedInterface(Complaint)
     presets = [
         Preset(_l("我的超期投诉"), endpoint="MyOverdueComplaintView.list"),
@@ -268,6 +269,7 @@ class ComplaintView(_ComplaintActions, RegisterView):
     ]
     role_access = COMPLAINT_ACCESS
     show_template = "complaint/show.html"
+    inline_steps = ("resolve", "follow_up", "escalate")  # in the 投诉处理 panel
     list_title, show_title = _l("客户投诉登记表"), _l("查看客户投诉")
     add_title, edit_title = _l("登记客户投诉"), _l("编辑客户投诉")
     list_columns = COMPLAINT_LIST
@@ -303,8 +305,6 @@ class ComplaintView(_ComplaintActions, RegisterView):
             item = self.datamodel.get(pk, self._base_filters)
             if item is not None:
                 kwargs["complaint"] = item
-                # these steps need their own fields: only in the 投诉处理 panel below
-                kwargs["inline_steps"] = ("resolve", "follow_up", "escalate")
                 kwargs["due_step_label"] = DUE_STEPS.get(item.due_step, item.due_step)
                 kwargs["can_raise_measure"] = self.appbuilder.sm.has_access(
                     "can_add", "ImprovementMeasure")
@@ -321,7 +321,7 @@ def _overdue_title(session, title) -> str:
     return _("%(title)s（超期 %(n)s 条，其中我的 %(mine)s 条）", title=title, n=total, mine=mine)
 
 
-class MyOverdueComplaintView(_ComplaintActions, RegisterView):
+class MyOverdueComplaintView(RegisterView):
     """我的超期投诉: the complaints I own with a deadline passed. Rows open in ComplaintView."""
 
     datamodel = ScopedInterface(Complaint)

@@ -90,7 +90,7 @@ class SearchSelectField(Field):
             raise StopValidation(self.gettext("Not a valid choice"))
 
 
-GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d*)?")
+AMOUNT = re.compile(r"[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d*)?")
 
 
 def plain_number(value):
@@ -99,7 +99,7 @@ def plain_number(value):
     if not isinstance(value, str):
         return value
     text = value.strip().replace("，", ",").lstrip("¥￥").strip()
-    return text.replace(",", "") if GROUPED_NUMBER.fullmatch(text) else value
+    return text.replace(",", "") if AMOUNT.fullmatch(text) else value
 
 
 class MoneyField(DecimalField):

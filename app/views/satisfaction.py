@@ -11,7 +11,7 @@ monthly statistics and the home-page panels.
 import io
 from datetime import timedelta
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, flash, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import DateTimePickerWidget
@@ -28,7 +28,6 @@ from app.charts import Chart, ChartError, month_labels, month_of
 from app.excel import XLSX_MIMETYPE, Field, FormLayout, SheetSpec, XlsxColumn
 from app.filters import ChoiceEqual
 from app.importer import ImportSpec, template
-from app.models.complaints import MEASURE_FLOW, ImprovementMeasure
 from app.models.customers import Customer
 from app.models.satisfaction import (
     DIMENSIONS,
@@ -43,7 +42,6 @@ from app.models.satisfaction import (
     full_survey_due,
     last_reported_on,
     level_from,
-    measure_problem,
     overdue_count,
     overdue_requests,
     service_request_stats,
@@ -292,32 +290,6 @@ class SatisfactionSurveyView(RegisterView):
             survey=survey, results=results, levels=LEVELS,
             may_raise=self.appbuilder.sm.has_access("can_add", "ImprovementMeasure"))
 
-    @expose("/raise_measure/<int:pk>", methods=["POST"])
-    @has_access
-    @permission_name("show")
-    def raise_measure(self, pk):
-        """提出整改措施 from one dimension: a 待整改 measure linked to this survey."""
-        survey = self._survey_or_404(pk)
-        if not self.appbuilder.sm.has_access("can_add", "ImprovementMeasure"):
-            flash(_("您没有新增整改措施的权限"), "danger")
-            return redirect(url_for(f"{self.endpoint}.results", pk=pk))
-        results = survey_results(self.datamodel.session, survey, current_user())
-        row = next((r for r in results["dimensions"]
-                    if r["name"] == request.form.get("dimension")), None)
-        if row is None:
-            flash(_("请选择调查项目"), "danger")
-            return redirect(url_for(f"{self.endpoint}.results", pk=pk))
-        session = self.datamodel.session
-        measure = ImprovementMeasure(source_type="survey", survey=survey,
-                                     problem=measure_problem(survey, row),
-                                     status=MEASURE_FLOW.initial,
-                                     owner_id=survey.owner_id,
-                                     department_id=survey.department_id)
-        session.add(measure)
-        session.commit()
-        flash(_("已为%(row)s新建整改措施，请填写整改措施、责任人和完成期限", row=survey), "success")
-        return redirect(url_for("ImprovementMeasureView.edit", pk=measure.id))
-
     @expose("/form/<int:pk>")
     @has_access
     @permission_name("show")
@@ -435,6 +407,7 @@ class ServiceRequestView(RegisterView):
     ]
     role_access = RECORD_ACCESS
     show_template = "satisfaction/request_show.html"
+    inline_steps = ("respond", "resolve")  # in the 响应与解决 panel, with their text
     list_title, show_title = _l("客户需求受理"), _l("查看客户需求")
     add_title, edit_title = _l("受理客户需求"), _l("编辑客户需求")
     list_columns = ["code", "customer", "received_at", "urgency", "content", "respond_due_at",

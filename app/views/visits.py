@@ -29,6 +29,7 @@ from app.models.visits import (
     VisitRecord,
     contact_due,
     contact_due_statement,
+    customer_contacts,
     customer_defaults,
     fill_item,
     my_tasks,
@@ -367,6 +368,18 @@ class VisitRecordApi(_RecordChecks, RegisterApi):
     add_columns = edit_columns = RECORD_FORM
     search_columns = ["customer", "visit_date", "visit_type", "late", "status"]
     base_order = ("visit_date", "desc")
+
+    @expose("/contacts", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("get")
+    def contacts(self):
+        """GET /api/v1/visit_record/contacts?customer=<id>: whom the 接待人员 picker offers."""
+        raw = request.args.get("customer", "")
+        customer = self.datamodel.session.get(Customer, int(raw)) if raw.isdigit() else None
+        if customer is None or not in_scope(customer):
+            return self.response_404()
+        return self.response(200, result=customer_contacts(self.datamodel.session, customer))
 
     def _payload_problem(self):
         problem = super()._payload_problem()
