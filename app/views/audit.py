@@ -3,20 +3,17 @@
 Only list, show and export exist (no add/edit/delete permission is even created), and a
 signed-in user without the grant gets 403 on the web as well as on the API.
 """
-from flask import abort, g, request, url_for
+from flask import abort, g, request
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.api import get_list_schema, rison, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
-from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
-from app import lockout
 from app.audit import ACTIONS, AuditLog, model_for
 from app.scope import ScopedInterface
-from app.views.base import export_response
-from app.views.home import Panel, home_panel
+from app.views.base import api_export_plan, export_response, web_export_plan
 
 LIST = ["at", "username", "action", "resource", "row_id", "detail", "ip"]
 SHOW = ["at", "username", "user_id", "action", "resource", "row_id", "changes", "detail", "ip"]
@@ -85,10 +82,10 @@ class AuditLogView(ModelView):
     @expose("/export_xlsx/")
     @has_access
     def export_xlsx(self):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        filters = self._filters.get_joined_filters(self._base_filters)
-        order = get_order_args().get(self.__class__.__name__) or self.base_order
-        return export_response(self, filters, order[0], order[1], EXPORTED, api=False)
+        return export_response(self, api=False)
+
+    def export_plan(self):
+        return web_export_plan(self, EXPORTED)
 
 
 class AuditLogApi(ModelRestApi):
@@ -116,25 +113,7 @@ class AuditLogApi(ModelRestApi):
     @rison(get_list_schema)
     @permission_name("export_xlsx")
     def export_xlsx(self, **kwargs):
-        args = kwargs.get("rison", {})
-        filters = self._handle_filters_args(args)
-        order_column = args.get("order_column") or "at"
-        order_direction = args.get("order_direction") or "desc"
-        if order_column not in self.order_columns:
-            return self.response_400(message=_("不能按该列排序：%(c)s", c=order_column))
-        return export_response(self, filters, order_column, order_direction, EXPORTED, api=True)
+        return export_response(self, api=True)
 
-
-@home_panel
-def locked_accounts_panel(appbuilder, user):
-    """Admins: accounts locked by failed logins now (解除锁定 is on the user's page)."""
-    if not appbuilder.sm.has_access("can_list", "AuditLog"):
-        return None
-    locked = lockout.locked_accounts(appbuilder.session)
-    if not locked:
-        return None
-    return Panel(title=_("已锁定的账号"), columns=[_("用户名"), _("锁定至")],
-                 rows=[[name, until.strftime("%Y-%m-%d %H:%M")] for name, until in locked],
-                 url=url_for("ConsoleUserDBModelView.list"),
-                 note=_("连续登录失败 10 次的账号锁定 15 分钟；在用户页面可“解除锁定”"),
-                 style="warning")
+    def export_plan(self):
+        return api_export_plan(self, EXPORTED)
