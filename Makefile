@@ -74,7 +74,7 @@ serve: i18n
 	$(FLASK) db upgrade
 	$(FLASK) init-roles
 	$(FLASK) db-optimize
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(BIND) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(BIND) --timeout 300 --access-logfile - 'app:create_app()'
 
 # The task queue's consumer for a deployment: tasks from REDIS_URL, on the database of
 # DATABASE_URL (run one or more, on any machine that mounts FILES_DIR).

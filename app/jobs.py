@@ -271,7 +271,8 @@ def sweep(session, now=None) -> tuple[int, int]:
     for job in session.scalars(select(ExportJob).where(ExportJob.status == "running")):
         if not worker_gone(job, now, stale_after):
             continue
-        if job.attempts < config["JOB_ATTEMPTS"] and job.kind in JOB_TASKS:
+        # a job from before the queue (no params) cannot be asked again
+        if job.attempts < config["JOB_ATTEMPTS"] and job.kind in JOB_TASKS and job.params:
             job.status, job.runner, job.heartbeat_at, job.done_rows = "queued", None, now, 0
             again.append(job)
         else:

@@ -17,13 +17,15 @@ scheduler fires it, one claim succeeds.
 import functools
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_appbuilder import Model
 from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import Column, DateTime, String, insert, update
 from sqlalchemy.exc import IntegrityError
+
+from app.timeutil import now_cn
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +120,7 @@ def _in_app_context(app, declared):
         with app.app_context():
             try:
                 if declared.schedule is not None:
-                    from app.timeutil import now_cn
-                    period = now_cn().replace(second=0, microsecond=0)
+                    period = current_period()
                     if not claim_period(db.session, declared.name, period):
                         log.info("%s: already run for %s by another consumer",
                                  declared.name, period)
@@ -130,13 +131,10 @@ def _in_app_context(app, declared):
     return run
 
 
-def run_consumer(app, workers: int) -> None:
-    """The consumer loop (`flask worker`): runs until SIGTERM/SIGINT."""
-    huey = app.extensions["huey"]
-    for hook in STARTUP:
-        with app.app_context():
-            hook()
-    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+def current_period() -> datetime:
+    """The minute a scheduler tick belongs to: every consumer fires it at about hh:mm:00,
+    and one that runs it a little late (or early) still names the same minute."""
+    return (now_cn() + timedelta(seconds=30)).replace(second=0, microsecond=0)
 
 
 STARTUP: list = []
@@ -146,3 +144,12 @@ def on_consumer_start(fn):
     """Run `fn` in an app context once when a consumer starts (e.g. resume orphaned jobs)."""
     STARTUP.append(fn)
     return fn
+
+
+def run_consumer(app, workers: int) -> None:
+    """The consumer loop (`flask worker`): runs until SIGTERM/SIGINT."""
+    huey = app.extensions["huey"]
+    for hook in STARTUP:
+        with app.app_context():
+            hook()
+    huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()

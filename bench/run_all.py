@@ -14,7 +14,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = [["bench_list_page.py"], ["bench_export.py", "--rows", "10000", "50000"],
               ["bench_charts.py", "--rows", "100000", "--customers-for-sales", "5000"],
-              ["bench_million.py", "--rows", os.environ.get("MILLION_ROWS", "1000000")]]
+              ["bench_million.py", "--rows", os.environ.get("MILLION_ROWS", "1000000")],
+              # skipped where redis-server, nginx or PostgreSQL is missing
+              ["bench_queue.py", "--rows", os.environ.get("QUEUE_ROWS", "200000")]]
 if os.environ.get("BENCH_DATABASE_URL") and os.environ.get("BENCH_FLOOR_DATABASE_URL"):
     BENCHMARKS[-1] += ["--postgres", os.environ["BENCH_DATABASE_URL"],
                        "--postgres-floor", os.environ["BENCH_FLOOR_DATABASE_URL"]]

@@ -274,3 +274,16 @@ def test_a_job_of_a_user_deactivated_meanwhile_fails_without_running(
     sweep(app)
     job = job_row(session, token)
     assert job.status == "failed" and "用户已停用" in job.error
+
+
+def test_two_consumers_firing_the_same_tick_run_the_sweep_once(app, session, monkeypatch):
+    from app.jobs import sweep_jobs
+    from app.queue import ScheduledRun
+    session.merge(ScheduledRun(name=sweep_jobs.name, period=now_cn() - timedelta(days=1)))
+    session.commit()
+    runs = []
+    monkeypatch.setattr("app.jobs.sweep", lambda s: runs.append(1))
+    with app.app_context():
+        for _consumer in range(2):
+            sweep_jobs.delay()
+    assert runs == [1]

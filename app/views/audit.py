@@ -7,7 +7,6 @@ from flask import abort, g, request, url_for
 from flask_appbuilder import ModelRestApi, ModelView, expose
 from flask_appbuilder.api import get_list_schema, rison, safe
 from flask_appbuilder.security.decorators import has_access, permission_name, protect
-from flask_appbuilder.urltools import get_filter_args, get_order_args
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -15,7 +14,7 @@ from markupsafe import Markup
 from app import lockout
 from app.audit import ACTIONS, AuditLog, model_for
 from app.scope import ScopedInterface
-from app.views.base import export_response
+from app.views.base import api_export_plan, export_response, web_export_plan
 from app.views.home import Panel, home_panel
 
 LIST = ["at", "username", "action", "resource", "row_id", "detail", "ip"]
@@ -85,10 +84,10 @@ class AuditLogView(ModelView):
     @expose("/export_xlsx/")
     @has_access
     def export_xlsx(self):
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        filters = self._filters.get_joined_filters(self._base_filters)
-        order = get_order_args().get(self.__class__.__name__) or self.base_order
-        return export_response(self, filters, order[0], order[1], EXPORTED, api=False)
+        return export_response(self, api=False)
+
+    def export_plan(self):
+        return web_export_plan(self, EXPORTED)
 
 
 class AuditLogApi(ModelRestApi):
@@ -116,14 +115,10 @@ class AuditLogApi(ModelRestApi):
     @rison(get_list_schema)
     @permission_name("export_xlsx")
     def export_xlsx(self, **kwargs):
-        args = kwargs.get("rison", {})
-        filters = self._handle_filters_args(args)
-        order_column = args.get("order_column") or "at"
-        order_direction = args.get("order_direction") or "desc"
-        if order_column not in self.order_columns:
-            return self.response_400(message=_("不能按该列排序：%(c)s", c=order_column))
-        return export_response(self, filters, order_column, order_direction, EXPORTED, api=True)
+        return export_response(self, api=True)
 
+    def export_plan(self):
+        return api_export_plan(self, EXPORTED)
 
 @home_panel
 def locked_accounts_panel(appbuilder, user):

@@ -135,6 +135,31 @@ def export_response(view, api: bool):
     return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
 
 
+def web_export_plan(view, names):
+    """(filters, order column, direction, columns) of a web list's export request; a view's
+    export_plan(), asked again by the export task as the same user."""
+    get_filter_args(view._filters, disallow_if_not_in_search=False)
+    filters = with_quick_search(view._filters, view.datamodel, request.args.get(QUICK_PARAM))
+    filters = with_work(view.datamodel, filters.get_joined_filters(view._base_filters),
+                        request.args.get(WORK_ARG))
+    order = get_order_args().get(view.__class__.__name__) or view.base_order or ("", "")
+    return filters, order[0], order[1], names
+
+
+def api_export_plan(view, names):
+    """The same for an API's `q`; InputRefused for what the list refuses too."""
+    args = prison.loads(request.args.get(API_URI_RIS_KEY, "()"))
+    try:
+        filters = view._handle_filters_args(args)
+    except FABException as e:  # the same refusal as the list's
+        raise InputRefused(str(e)) from None
+    order_column = args.get("order_column") or (view.base_order or ("", ""))[0]
+    order_direction = args.get("order_direction") or (view.base_order or ("", ""))[1]
+    if order_column and order_column not in view.order_columns:
+        raise InputRefused(_("不能按该列排序：%(c)s", c=order_column))
+    return filters, order_column, order_direction, names
+
+
 def export_detail(total) -> str:
     """What an export entry of the audit log says: the filter asked for and the row count."""
     asked = "&".join(f"{k}={v}" for k, v in request.args.items(multi=True)
@@ -622,16 +647,8 @@ class RegisterView(_RegisterDeclarations, ModelView):
         return export_response(self, api=False)
 
     def export_plan(self):
-        """(filters, order column, direction, columns) of this request's export."""
-        get_filter_args(self._filters, disallow_if_not_in_search=False)
-        filters = with_quick_search(self._filters, self.datamodel,
-                                    request.args.get(QUICK_PARAM))
-        filters = with_work(self.datamodel, filters.get_joined_filters(self._base_filters),
-                            request.args.get(WORK_ARG))
-        order = get_order_args().get(self.__class__.__name__) or self.base_order or ("", "")
-        names = export_names(self.list_columns,
-                             self.show_fieldsets or [("", {"fields": self.show_columns})])
-        return filters, order[0], order[1], names
+        return web_export_plan(self, export_names(
+            self.list_columns, self.show_fieldsets or [("", {"fields": self.show_columns})]))
 
     # --- routes that FAB leaves unscoped or GET-mutable --------------------
     @expose("/edit/<pk>", methods=["GET", "POST"])
@@ -1009,19 +1026,8 @@ class RegisterApi(_RegisterDeclarations, MapsApiErrors, ModelRestApi):
         return export_response(self, api=True)
 
     def export_plan(self):
-        """(filters, order column, direction, columns) of this request's `q`; InputRefused
-        for what the list refuses too."""
-        args = prison.loads(request.args.get(API_URI_RIS_KEY, "()"))
-        try:
-            filters = self._handle_filters_args(args)
-        except FABException as e:  # the same refusal as the list's
-            raise InputRefused(str(e)) from None
-        order_column = args.get("order_column") or (self.base_order or ("", ""))[0]
-        order_direction = args.get("order_direction") or (self.base_order or ("", ""))[1]
-        if order_column and order_column not in self.order_columns:
-            raise InputRefused(_("不能按该列排序：%(c)s", c=order_column))
-        names = export_names(self.list_columns, [("", {"fields": self.show_columns})])
-        return filters, order_column, order_direction, names
+        return api_export_plan(self, export_names(self.list_columns,
+                                                  [("", {"fields": self.show_columns})]))
 
     # --- DESIGN.md §8: POST /<id>/transition/<name> ------------------------
     @expose("/<int:pk>/transition/<name>", methods=["POST"])
