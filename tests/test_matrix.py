@@ -146,17 +146,14 @@ def test_show_edit_delete_answer_by_scope_then_grant(app, clients, browser, sess
         for owner, pk in world["rows"][r.resource].items():
             visible = pk in visible_ids(session, r.model, username, r.model.id == pk)
             before = session.get(r.model, pk, populate_existing=True).version
-            for verb, call, perm in (
-                    ("show", lambda: api_client.get(f"/api/v1/{r.resource}/{pk}"), "can_get"),
-                    ("put", lambda: api_client.put(f"/api/v1/{r.resource}/{pk}", json={}),
-                     "can_put"),
-                    ("delete", lambda: api_client.delete(f"/api/v1/{r.resource}/{pk}"),
-                     "can_delete")):
-                if verb != "show" and visible:
+            url = f"/api/v1/{r.resource}/{pk}"
+            for verb, perm in (("get", "can_get"), ("put", "can_put"),
+                               ("delete", "can_delete")):
+                if verb != "get" and visible:
                     continue  # writing rows in scope: the registers' own tests
                 may = granted(app, username, perm, perm_view)
                 want = (200 if visible else 404) if may else 403
-                got = call().status_code
+                got = getattr(api_client, verb)(url, json={}).status_code
                 if got != want:
                     wrong.append((r.resource, owner, verb, want, got))
             if session.get(r.model, pk, populate_existing=True).version != before:

@@ -592,6 +592,7 @@ MARSHMALLOW_MESSAGES = {
     "Unknown field.": _l("未知字段"),
     "Field may not be null.": _l("此项不能为空"),
     "Related Object doesn't exist in DB": _l("所选的关联记录不存在"),
+    "Request is not JSON": _l("请求内容应为 JSON 对象（{…}）"),  # FAB: a POST without a body
 }
 
 
