@@ -612,6 +612,8 @@ def translate_messages(messages):
             return _("不能按该列筛选：%(c)s", c=column)
         if messages.startswith("Invalid order by column:"):
             return _("不能按该列排序：%(c)s", c=messages.split(":", 1)[1].strip())
+        if messages.startswith("Filter operation:") and "column:" in messages:
+            return _("不能按该列筛选：%(c)s", c=messages.rsplit("column:", 1)[1].strip())
         if messages.startswith("Not a valid rison"):  # q that parses to no object
             return _("请求参数不正确")
         if messages.startswith("Longer than maximum length"):
