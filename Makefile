@@ -15,7 +15,7 @@ BIND   ?= 0.0.0.0:$(PORT)
 TEST_WORKERS ?= 2
 PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
-.PHONY: run test serve worker migrate demo i18n translations bench clean
+.PHONY: run test fuzz serve worker migrate demo i18n translations bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,17 @@ test: $(VENV)/.dev i18n
 	env -u TEST_DATABASE_URL $(PYTEST) tests
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL"; $(PYTEST) tests; fi
+
+# The generated tests at length: many more Hypothesis examples and a longer random day
+# (tests/README.md). FUZZ_EXAMPLES and DAY_OPERATIONS may be set on the command line.
+FUZZ_EXAMPLES ?= 300
+DAY_OPERATIONS ?= 3000
+fuzz: $(VENV)/.dev i18n
+	env -u TEST_DATABASE_URL FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DAY_OPERATIONS=$(DAY_OPERATIONS) \
+	  $(PYTEST) tests/test_fuzz.py tests/test_random_day.py
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== again on PostgreSQL"; \
+	  FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) DAY_OPERATIONS=$(DAY_OPERATIONS) \
+	  $(PYTEST) tests/test_fuzz.py tests/test_random_day.py; fi
 
 # Production: gunicorn workers on PostgreSQL (DATABASE_URL) that only enqueue background
 # work on Redis (REDIS_URL) for `make worker`; files in FILES_DIR, which every server mounts

@@ -769,6 +769,7 @@ MARSHMALLOW_MESSAGES = {
     "Unknown field.": _l("未知字段"),
     "Field may not be null.": _l("此项不能为空"),
     "Related Object doesn't exist in DB": _l("所选的关联记录不存在"),
+    "Request is not JSON": _l("请求内容应为 JSON 对象（{…}）"),  # FAB: a POST without a body
 }
 
 
@@ -788,6 +789,10 @@ def translate_messages(messages):
             return _("不能按该列筛选：%(c)s", c=column)
         if messages.startswith("Invalid order by column:"):
             return _("不能按该列排序：%(c)s", c=messages.split(":", 1)[1].strip())
+        if messages.startswith("Filter operation:") and "column:" in messages:
+            return _("不能按该列筛选：%(c)s", c=messages.rsplit("column:", 1)[1].strip())
+        if messages.startswith("Not a valid rison"):  # q that parses to no object
+            return _("请求参数不正确")
         if messages.startswith("Longer than maximum length"):
             return _("长度超过上限 %(n)s", n=messages.rsplit(" ", 1)[-1].strip("."))
     return messages
