@@ -13,7 +13,7 @@ sequence starts above every id the table or its logs ever held, so ids of rows d
 before this migration are not handed out again either.
 
 Revision ID: 0020_no_id_reuse
-Revises: 0019_overdue_indexes
+Revises: 0025_task_queue
 """
 import re
 
@@ -21,7 +21,7 @@ from alembic import op
 from sqlalchemy import text
 
 revision = '0020_no_id_reuse'
-down_revision = '0019_overdue_indexes'
+down_revision = '0025_task_queue'
 branch_labels = None
 depends_on = None
 
