@@ -165,11 +165,11 @@ def fresh_target(app, tmp_path) -> str:
 
 @pytest.mark.parametrize("damage", [truncated, byte_flipped, doctored])
 def test_a_damaged_backup_is_refused_and_the_target_left_empty(app, api, tmp_path, damage):
+    target = fresh_target(app, tmp_path)
     new_customer(api)
     copy = tmp_path / "copy"
     bk.backup(database_url(app), str(copy))
     damage(copy)
-    target = fresh_target(app, tmp_path)
     with pytest.raises(bk.BackupError, match="校验清单不符"):
         bk.restore(target, str(copy))
     assert empty(target)
@@ -180,11 +180,11 @@ def test_a_doctored_backup_with_a_rewritten_manifest_is_refused_after_restoring(
         app, api, tmp_path, damage):
     """Even with a manifest that matches the doctored file, the check after restoring
     finds the missing triggers and empties the target again."""
+    target = fresh_target(app, tmp_path)
     copy = tmp_path / "copy"
     bk.backup(database_url(app), str(copy))
     damage(copy)
     bk.write_manifest(f"sqlite:///{copy}", str(copy))
-    target = fresh_target(app, tmp_path)
     with pytest.raises(bk.BackupError, match="触发器"):
         bk.restore(target, str(copy))
     assert empty(target)
