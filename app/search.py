@@ -12,7 +12,7 @@ from flask_appbuilder.models.sqla.filters import (
     SQLAFilterConverter,
     get_field_setup_query,
 )
-from sqlalchemy import column, select, table, text
+from sqlalchemy import String, column, select, table, text
 
 
 def fts_name(table_name: str) -> str:
@@ -121,6 +121,10 @@ class SearchFilters(Filters):
     views (the last class built with arg_name "ct" wins): pin the indexed one here."""
 
     def add_filter(self, column_name, filter_class, value):
+        column = self.datamodel.obj.__table__.columns.get(column_name)
+        if column is not None and isinstance(column.type, String) and \
+                isinstance(value, (int, float)):
+            value = str(value)  # rison 0 on a text column: PostgreSQL has no varchar = int
         return super().add_filter(column_name, indexed(filter_class, self.datamodel.obj,
                                                        column_name), value)
 
