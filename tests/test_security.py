@@ -199,8 +199,10 @@ def test_app_refuses_to_start_with_a_known_or_weak_key(name, key, reason):
     assert message.startswith(name) and reason in message and "token_hex(32)" in message
 
 
+# Named ids: the keys are drawn anew in each pytest-xdist process, the ids must agree.
 @pytest.mark.parametrize("key", [secrets.token_hex(16), secrets.token_hex(32),
-                                 secrets.token_urlsafe(32), secrets.token_bytes(32)])
+                                 secrets.token_urlsafe(32), secrets.token_bytes(32)],
+                         ids=["hex16", "hex32", "urlsafe32", "bytes32"])
 def test_random_keys_of_128_bits_and_more_are_accepted(key):
     assert key_problem(key) is None
 
