@@ -3,6 +3,7 @@ audit_log but not truncate, delete, update, drop it or disable its trigger (issu
 9). Builds a database of its own (the app role `console`, an owner role made with
 `su postgres`); skipped on SQLite or without local superuser access."""
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def audit_database():
         as_superuser(f"CREATE ROLE {OWNER} NOLOGIN;")
     database_url = url.set(database=name).render_as_string(hide_password=False)
     env = {**os.environ, "DATABASE_URL": database_url,
-           "SECRET_KEY": "test-secret-of-at-least-thirty-two-bytes"}
+           "SECRET_KEY": secrets.token_hex(32)}
     subprocess.run([sys.executable, "-m", "flask", "--app", "run.py", "db", "upgrade"],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     engine = create_engine(database_url)

@@ -131,7 +131,7 @@ def test_an_import_with_a_damaged_sheet_is_refused_whole(browser, session):
 @pytest.mark.parametrize("amount", ["1e30", 1e30, "-1e30", "1e12", "NaN", "Infinity"])
 def test_an_import_with_money_out_of_range_is_refused_whole(api, browser, session, amount):
     name = unique("巨额")
-    api("clerk1").post("/api/v1/customer/", json={"name": name})
+    api("clerk1").post("/api/v1/customer/", json={"customer_type": "important", "name": name})
     before = count(session, Transaction)
     rows = [[name, "2026-01-05", "面料", amount, 1, 1, "否", None, None]]
     r = upload(browser("clerk1"), "transactionview", xlsx(TRANSACTION_HEADER, rows))
@@ -167,7 +167,7 @@ CONTROL = ["甲\r\n乙", "甲\n乙", "甲\r乙", "甲\t乙", "甲\x1b[31m乙", "
 def test_control_characters_in_a_name_are_refused_on_every_path(api, browser, session, name):
     clerk = api("clerk1")
     before = count(session, Customer)
-    assert "控制字符" in refused(clerk.post("/api/v1/customer/", json={"name": name}))
+    assert "控制字符" in refused(clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": name}))
     customer = new_customer(clerk)
     assert "控制字符" in refused(clerk.put(f"/api/v1/customer/{customer}",
                                          json={"name": name}))

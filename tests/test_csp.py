@@ -40,7 +40,7 @@ def check_page(response, where):
 def rows(app):
     from tests.conftest import Api
     clerk = Api(app, "clerk1")
-    customer = clerk.post("/api/v1/customer/", json={"name": unique("CSP客户")}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("CSP客户")}).json["id"]
     complaint = clerk.post("/api/v1/complaint/", json={
         "customer": customer, "complainant": "王先生", "category": "general",
         "description": "CSP"}).json.get("id")

@@ -90,7 +90,7 @@ def dated(app):
     one customer, around 15 March 2019."""
     from tests.conftest import Api
     clerk = Api(app, "clerk1")
-    customer = clerk.post("/api/v1/customer/", json={"name": unique("日期筛选")}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": unique("日期筛选")}).json["id"]
     for day in ("2019-03-01", "2019-03-15", "2019-03-31", "2019-04-01"):
         r = clerk.post("/api/v1/transaction/", json={
             "customer": customer, "date": day, "product": "筛选", "amount": "10.00"})

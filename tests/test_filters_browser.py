@@ -23,7 +23,7 @@ def rows(app):
             "name": f"{prefix}-{cooperation}-{int(is_key)}", "customer_type": "group",
             "cooperation": cooperation, "is_key": is_key})
         assert r.status_code == 201, r.json
-    customer = clerk.post("/api/v1/customer/", json={"name": prefix + "-交易"}).json["id"]
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": prefix + "-交易"}).json["id"]
     for day in ("2019-05-01", "2019-05-20", "2019-06-02"):
         assert clerk.post("/api/v1/transaction/", json={
             "customer": customer, "date": day, "product": prefix, "amount": "1.00"}

@@ -22,12 +22,12 @@ def test_a_deleted_customers_id_is_not_given_to_the_next_one(api, browser):
     """clerk1 makes and deletes the newest customer; clerk3's next customer gets a new id,
     and supervisor2 sees none of clerk1's name, phone or notes in its 变更记录."""
     name, phone, notes = unique("删除客户"), "0571-8811", unique("私密备注")
-    r = api("clerk1").post("/api/v1/customer/", json={"name": name, "phone": phone,
+    r = api("clerk1").post("/api/v1/customer/", json={"customer_type": "important", "name": name, "phone": phone,
                                                       "notes": notes})
     assert r.status_code == 201, r.json
     gone = r.json["id"]
     assert api("clerk1").delete(f"/api/v1/customer/{gone}").status_code == 200
-    r = api("clerk3").post("/api/v1/customer/", json={"name": unique("新客户")})
+    r = api("clerk3").post("/api/v1/customer/", json={"customer_type": "important", "name": unique("新客户")})
     assert r.status_code == 201, r.json
     assert r.json["id"] > gone
     html = browser("supervisor2").text(f"/customerview/show/{r.json['id']}")
@@ -50,7 +50,7 @@ def test_every_table_with_an_integer_id_is_autoincrement(session):
 def test_the_change_tab_starts_at_the_rows_creation(api, browser, session, viewer):
     """Entries under the same id from before the row existed (an id SQLite reused before
     migration 0020) are not shown; the row's own are."""
-    r = api("clerk1").post("/api/v1/customer/", json={"name": unique("履历客户"),
+    r = api("clerk1").post("/api/v1/customer/", json={"customer_type": "important", "name": unique("履历客户"),
                                                       "phone": "0571-1000"})
     pk = r.json["id"]
     assert api("clerk1").put(f"/api/v1/customer/{pk}", json={"phone": "0571-2000"}
@@ -82,7 +82,7 @@ with app.app_context():
                     for n, s in c.execute(text(
                         "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))}
 
-    upgrade(revision="0019_overdue_indexes")
+    upgrade(revision="0021_task_queue")
     with db.engine.begin() as c:
         for i in (1, 2, 3):
             c.execute(text("INSERT INTO department (id, name, owner_id, created_on, changed_on, "
@@ -104,7 +104,7 @@ with app.app_context():
             append_only = False
         except Exception:
             append_only = True
-    downgrade(revision="0019_overdue_indexes")
+    downgrade(revision="0021_task_queue")
     back = schema()
     upgrade()
     print(json.dumps({"new_id": new_id, "append_only": append_only,

@@ -24,9 +24,9 @@ def rows(app):
     from tests.conftest import Api
     clerk = Api(app, "clerk1")
     tag = unique("快搜")
-    customer = clerk.post("/api/v1/customer/", json={
+    customer = clerk.post("/api/v1/customer/", json={"customer_type": "important",
         "name": f"{tag}华东电器", "address": f"{tag}路88号"}).json
-    other = clerk.post("/api/v1/customer/", json={"name": f"{tag}西部机械"}).json
+    other = clerk.post("/api/v1/customer/", json={"customer_type": "important", "name": f"{tag}西部机械"}).json
     complaints = []
     for cust, text in ((customer["id"], f"{tag}空调不制冷"), (other["id"], "送货延误")):
         r = clerk.post("/api/v1/complaint/", json={

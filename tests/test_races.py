@@ -21,7 +21,7 @@ def _ok(answer, status=200):
 def verified_reception(live) -> tuple[int, int]:
     """A reception of clerk1 up to verified, with one expense line: (reception, line)."""
     customer = _ok(live.call("POST", "/api/v1/customer/", "clerk1",
-                             {"name": unique("结算竞争")}), 201)["id"]
+                             {"name": unique("结算竞争"), "customer_type": "important"}), 201)["id"]
     pk = _ok(live.call("POST", "/api/v1/reception/", "clerk1", {
         "customer": customer, "notice_from": "销售一部", "visitor_names": "王总",
         "visitor_count": 1, "purpose": "考察", "arrival": ARRIVAL, "departure": DEPARTURE,
@@ -83,13 +83,14 @@ def test_concurrent_puts_on_different_rows_each_get_their_own_answer(live, sessi
     was last sent to it, no other row was touched."""
     from app.models.customers import Customer
     rows = [_ok(live.call("POST", "/api/v1/customer/", "clerk1",
-                          {"name": unique("并发行")}), 201)["id"] for _ in range(PUT_ROWS)]
+                          {"name": unique("并发行"), "customer_type": "important"}), 201)["id"] for _ in range(PUT_ROWS)]
     created, wrong = {}, []
     for batch in range(BATCHES):
         calls = [("PUT", f"/api/v1/customer/{pk}", "clerk1", {"address": f"地址 {pk}-{batch}"})
                  for pk in rows]
         names = [unique("并发新增") for _ in range(2)]
-        calls += [("POST", "/api/v1/customer/", "clerk1", {"name": name, "address": f"新 {name}"})
+        calls += [("POST", "/api/v1/customer/", "clerk1", {"name": name, "address": f"新 {name}",
+                                                        "customer_type": "important"})
                   for name in names]
         answers = run_together(live, calls)
         for pk, (status, answer) in zip(rows, answers):

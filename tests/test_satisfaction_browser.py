@@ -2,6 +2,7 @@
 person would: select2 dropdowns, the date pickers, the level selects."""
 import re
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions
@@ -25,8 +26,9 @@ def choose_select2(driver, field, text):
     driver.find_element(By.CSS_SELECTOR, f"select#{field} + .select2 .select2-selection").click()
     search = wait(driver, ".select2-container--open .select2-search__field")
     search.send_keys(text)
-    WebDriverWait(driver, 10).until(lambda d: any(
-        text in o.text for o in d.find_elements(
+    # Select2 redraws its results as they arrive: an option read mid-redraw is stale
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: any(text in o.text for o in d.find_elements(
             By.CSS_SELECTOR, ".select2-results__option--highlighted")))
     search.send_keys(Keys.ENTER)
     WebDriverWait(driver, 5).until(lambda d: text in d.find_element(

@@ -24,7 +24,7 @@ def customers(app):
     clerk = Api(app, "clerk1")
     prefix = unique("视图客户")
     for i, cooperation in enumerate(("active", "active", "active", "lost")):
-        assert clerk.post("/api/v1/customer/", json={
+        assert clerk.post("/api/v1/customer/", json={"customer_type": "important",
             "name": f"{prefix}{i}", "cooperation": cooperation}).status_code == 201
     return prefix
 

@@ -355,7 +355,9 @@ def test_deactivated_user_loses_session_and_token(app, api, browser, session):
 def _user_form(session, username, active: bool) -> dict:
     user = user_row(session, username)
     form = {"last_name": user.last_name, "first_name": user.first_name,
-            "username": user.username, "email": user.email, "department": "",
+            "username": user.username, "email": user.email,
+            # a Clerk or Supervisor must belong to a department on the user form
+            "department": str(user.department_id or user_row(session, "clerk1").department_id),
             "roles": [str(role.id) for role in user.roles]}
     if active:
         form["active"] = "y"

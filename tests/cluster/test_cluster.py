@@ -43,11 +43,17 @@ def cluster():
         c.serve("web1")  # migrates and writes the permissions; the second finds them done
         c.start_serving("web2")
         c.worker()
+        # a Clerk belongs to a department, and a department row has an owner
+        c.flask("create-user", "--username", "cluster_admin", "--name", "集群管理员",
+                "--role", "Admin", "--password", PASSWORD)
+        c.psql("console", """insert into department (name, owner_id, created_on, changed_on,
+            version) select '集群测试部', id, now(), now(), 1 from ab_user
+            where username = 'cluster_admin'""")
         c.flask("create-user", "--username", "cluster_clerk", "--name", "集群测试",
-                "--role", "Clerk", "--password", PASSWORD)
+                "--role", "Clerk", "--department", "集群测试部", "--password", PASSWORD)
         for username in ("cluster_other", "cluster_victim"):
             c.flask("create-user", "--username", username, "--name", "另一用户",
-                    "--role", "Clerk", "--password", PASSWORD)
+                    "--role", "Clerk", "--department", "集群测试部", "--password", PASSWORD)
         owner = c.psql("console", "select id from ab_user where username='cluster_clerk'")
         c.psql("console", f"""insert into customer (code, name, customer_type, cooperation,
             is_key, grade_provisional, status, owner_id, created_on, changed_on, version)

@@ -1,12 +1,12 @@
 """saved views (我的视图): a list's filters and sort under a name, per user, shareable
 
-Revision ID: 0023_saved_view
+Revision ID: 0020_saved_view
 Revises: 0019_overdue_indexes
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0023_saved_view'
+revision = '0020_saved_view'
 down_revision = '0019_overdue_indexes'
 branch_labels = None
 depends_on = None

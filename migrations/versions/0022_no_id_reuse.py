@@ -12,16 +12,16 @@ the FTS triggers and the audit log's append-only triggers stay exactly as they w
 sequence starts above every id the table or its logs ever held, so ids of rows deleted
 before this migration are not handed out again either.
 
-Revision ID: 0020_no_id_reuse
-Revises: 0025_task_queue
+Revision ID: 0022_no_id_reuse
+Revises: 0021_task_queue
 """
 import re
 
 from alembic import op
 from sqlalchemy import text
 
-revision = '0020_no_id_reuse'
-down_revision = '0025_task_queue'
+revision = '0022_no_id_reuse'
+down_revision = '0021_task_queue'
 branch_labels = None
 depends_on = None
 

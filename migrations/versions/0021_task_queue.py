@@ -1,13 +1,13 @@
 """task queue: background jobs for exports and imports, claims of periodic tasks
 
-Revision ID: 0025_task_queue
-Revises: 0023_saved_view
+Revision ID: 0021_task_queue
+Revises: 0020_saved_view
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0025_task_queue'
-down_revision = '0023_saved_view'
+revision = '0021_task_queue'
+down_revision = '0020_saved_view'
 branch_labels = None
 depends_on = None
 
