@@ -14,7 +14,7 @@ from tests.conftest import unique
 from tests.test_queue import background, job_row  # noqa: F401 — fixture
 
 YEAR = 2019
-ROLES = ["admin", "executive", "supervisor1", "clerk1", "clerk3"]
+ROLES = ["admin", "executive", "finance", "supervisor1", "clerk1", "clerk3"]
 HEADER = ("名次", "客户名称", "销售额（元）", "占比", "累计占比", "ABC 类别")
 
 
