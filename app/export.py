@@ -137,8 +137,17 @@ def run_export(job_id):
 
 
 def _write_job_file(job, progress):
-    """The view's export, asked again by the job's user: the same filters, sort and scope."""
+    """The view's export, asked again by the job's user: the same filters, sort and scope.
+    A view with an export of its own (not a list's, e.g. the ABC analysis) names its
+    writer in the job, `writer(fileobj, job, progress) -> rows`."""
     view = find_view(job.asked["view"])
+    writer = job.asked.get("writer")
+    if writer:
+        if not writer.endswith("_job_file"):  # only a method declared as a job's writer
+            raise LookupError(writer)
+        write = getattr(view, writer)
+        return write_atomically(job.path(files_dir()),
+                                lambda fh: write(fh, job, progress)), None
     with _PLAN_LOCK:
         filters, order_column, order_direction, names = view.export_plan()
         columns, joins = export_columns(view.datamodel.obj, names, view.label_columns)

@@ -171,6 +171,11 @@ def abc_analysis(session, year: int, user, by_type: bool = False, rule=None,
                    total_cents=total, page=page, page_size=page_size)
 
 
+def abc_count(session, year: int, user, by_type: bool = False, rule=None) -> int:
+    """How many rows the analysis of `year` has (what its export writes)."""
+    return _abc_totals(session, year, user, by_type, rule, None)[0]
+
+
 def abc_row(row) -> dict:
     """A row of `abc_statement` as the API answers it."""
     total_cents = Decimal(row.total)

@@ -115,16 +115,8 @@ def export_response(view, api: bool):
     title = str(model.label or model.__tablename__)
     filename = export_filename(title, today_cn())
     audit.record(session, "export", model.__tablename__, detail=export_detail(total))
-    if total > current_app.config["EXPORT_BACKGROUND_ROWS"]:
-        job = ExportJob(user_id=g.user.id, kind="export", title=title, filename=filename,
-                        total=total, params=request_params(request, view=type(view).__name__))
-        session.add(job)
-        session.commit()
-        run_export.delay(job.id)
-        if api:
-            return view.response(202, token=job.token, total=total,
-                                 status_url=url_for("ExportJobApi.status", token=job.token))
-        return redirect(url_for("ExportJobView.status", token=job.token))
+    if in_background(total):
+        return enqueue_export(view, session, api, title, filename, total)
     columns, joins = export_columns(model, names, view.label_columns)
     statement = export_statement(view.datamodel, filters, order_column, order_direction,
                                  columns, joins)
@@ -133,6 +125,28 @@ def export_response(view, api: bool):
     session.commit()  # the audit entry
     fh.seek(0)
     return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+
+
+def in_background(total: int) -> bool:
+    """Whether an export of `total` rows runs on the task queue (EXPORT_BACKGROUND_ROWS)."""
+    return total > current_app.config["EXPORT_BACKGROUND_ROWS"]
+
+
+def enqueue_export(view, session, api: bool, title, filename, total, writer=None):
+    """Write the ExportJob, enqueue its task, answer 202 (API) or the progress page (web).
+    The task asks this request again as this user: the view's export_plan(), or its own
+    `writer` (a method named …_job_file) for an export that is not a list's."""
+    extra = {"writer": writer} if writer else {}
+    job = ExportJob(user_id=g.user.id, kind="export", title=str(title), filename=filename,
+                    total=total, params=request_params(request, view=type(view).__name__,
+                                                       **extra))
+    session.add(job)
+    session.commit()
+    run_export.delay(job.id)
+    if api:
+        return view.response(202, token=job.token, total=total,
+                             status_url=url_for("ExportJobApi.status", token=job.token))
+    return redirect(url_for("ExportJobView.status", token=job.token))
 
 
 def web_export_plan(view, names):

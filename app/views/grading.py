@@ -3,6 +3,7 @@
 Declarations on the shared bases, plus the endpoints of DESIGN.md §4/§8:
 
 * GET  /api/v1/customer/abc?year=YYYY[&by_type=1][&page=N][&page_size=M]  (CustomerAbcMixin)
+* GET  /api/v1/customer/abc/export.xlsx?year=YYYY[&by_type=1]  (202 + job when large)
 * GET  /api/v1/grade_evaluation/suggest?customer=<id>&year=YYYY
 * GET  /api/v1/grade_evaluation/reviews_due[?within_days=N]
 * POST /api/v1/grade_evaluation/create_year?year=YYYY          (can_create_year)
@@ -11,7 +12,7 @@ Declarations on the shared bases, plus the endpoints of DESIGN.md §4/§8:
 import tempfile
 from decimal import Decimal
 
-from flask import abort, flash, g, redirect, request, send_file, url_for
+from flask import flash, g, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.api import safe
 from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
@@ -26,8 +27,8 @@ from app import audit, grading
 from app.charts import Chart
 from app.errors import RowRejected
 from app.excel import XLSX_MIMETYPE, XlsxColumn, write_list
-from app.export import YIELD_PER, export_filename
-from app.guards import MAX_PAGE, checks_own_page_arguments, parse_id
+from app.export import YIELD_PER, export_filename, too_many
+from app.guards import MAX_PAGE, InputRefused, checks_own_page_arguments, parse_id
 from app.models.customers import CUSTOMER_TYPES, Customer, Transaction
 from app.models.grading import (
     SCORE_FIELDS,
@@ -44,7 +45,15 @@ from app.models.grading import (
 from app.scope import ScopedInterface, in_scope, scope_clause
 from app.security import FULL, READ
 from app.timeutil import today_cn
-from app.views.base import AUDIT, AUDIT_API, RegisterApi, RegisterView, export_detail
+from app.views.base import (
+    AUDIT,
+    AUDIT_API,
+    RegisterApi,
+    RegisterView,
+    enqueue_export,
+    export_detail,
+    in_background,
+)
 from app.views.charts import chart_page_context
 from app.views.home import Panel, home_panel
 from app.views.paper_forms import GradeEvaluationFormMixin
@@ -350,8 +359,70 @@ class GradeEvaluationApi(GradeEvaluationFormMixin, _EvaluationChecks, RegisterAp
 
 
 # --- ABC 分析 -------------------------------------------------------------------------
-class CustomerAbcMixin:
-    """Adds GET /api/v1/customer/abc to CustomerApi (DESIGN.md §8)."""
+def write_abc(session, fileobj, year, by_type, rule, title, total=None, progress=None) -> int:
+    """Every row of the ranking, streamed from the database into the workbook."""
+    rows = (dict(r, amount=Decimal(r["amount"])) for r in grading.stream_abc_rows(
+        session, year, g.user, by_type, rule, yield_per=YIELD_PER))
+    return write_list(fileobj, title, abc_columns(by_type), rows, total=total,
+                      progress=progress)
+
+
+def abc_export(view, session, api: bool):
+    """The ABC analysis of ?year=YYYY[&by_type=1] as .xlsx, the user's scope: streamed,
+    or above EXPORT_BACKGROUND_ROWS a job on the task queue (the view's abc_job_file, run
+    as this user with this query string). A bad year: 422 (API) or 400, in Chinese."""
+    try:
+        year = year_parameter(request.args.get("year"))
+    except BadParameter as e:
+        if api:
+            return view.response_422(message={e.field: [e.message]})
+        raise InputRefused(e.message) from None
+    by_type = flag_parameter(request.args.get("by_type"))
+    rule = active_rule(session)
+    total = grading.abc_count(session, year, g.user, by_type, rule)
+    if too_many(total):
+        message = _("共 %(n)d 行，超过 Excel 单表上限 1,048,575 行，请缩小筛选范围后再导出", n=total)
+        if api:
+            return view.response_422(message=message)
+        flash(message, "danger")
+        return redirect(url_for(f"{view.endpoint}.list", year=year,
+                                by_type=1 if by_type else None))
+    title = _("%(year)s 年度 ABC 分析", year=year)
+    filename = export_filename(_("ABC 分析"), today_cn())
+    audit.record(session, "export", "customer", detail=export_detail(total))
+    if in_background(total):
+        return enqueue_export(view, session, api, title, filename, total,
+                              writer="abc_job_file")
+    fh = tempfile.TemporaryFile()
+    write_abc(session, fh, year, by_type, rule, title, total=total)
+    session.commit()  # the audit entry
+    fh.seek(0)
+    return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True, download_name=filename)
+
+
+class AbcJobFile:
+    """The ABC export's writer on the task queue (app.export.run_export): the request is
+    replayed as the job's user, so ?year and ?by_type are read again, and the scope is
+    that user's."""
+
+    def abc_job_file(self, fileobj, job, progress) -> int:
+        session = self.appbuilder.session
+        year = year_parameter(request.args.get("year"))
+        by_type = flag_parameter(request.args.get("by_type"))
+        return write_abc(session, fileobj, year, by_type, active_rule(session), job.title,
+                         total=job.total, progress=progress)
+
+
+class CustomerAbcMixin(AbcJobFile):
+    """Adds GET /api/v1/customer/abc and /abc/export.xlsx to CustomerApi (DESIGN.md §8)."""
+
+    @expose("/abc/export.xlsx", methods=["GET"])
+    @protect()
+    @safe
+    @permission_name("export_xlsx")
+    def abc_export_xlsx(self):
+        """The whole ranking as .xlsx; a large one answers 202 with the job's token."""
+        return abc_export(self, self.datamodel.session, api=True)
 
     @expose("/abc", methods=["GET"])
     @checks_own_page_arguments
@@ -447,7 +518,7 @@ def abc_pareto(session, user, params) -> dict:
 ABC_CHART = Chart("abc", _l("ABC 帕累托分析"), kind="pareto", query=abc_pareto)
 
 
-class AbcAnalysisView(BaseView):
+class AbcAnalysisView(AbcJobFile, BaseView):
     """ABC 分析: a year picker, one page of the table (FAB's page links, ?page_<endpoint>=N),
     the class counts and total of the whole ranking, and the Pareto chart (the customer
     register's declared `abc` chart, drawn with the vendored ECharts)."""
@@ -501,22 +572,8 @@ class AbcAnalysisView(BaseView):
     @expose("/export.xlsx")
     @has_access
     def export_xlsx(self):
-        """Every row of the ranking, streamed from the database into the workbook."""
-        try:
-            year, by_type = self._year_and_type()
-        except BadParameter:
-            abort(404)
-        session = self.appbuilder.session
-        rows = (dict(r, amount=Decimal(r["amount"])) for r in grading.stream_abc_rows(
-            session, year, g.user, by_type, active_rule(session), yield_per=YIELD_PER))
-        fh = tempfile.TemporaryFile()
-        written = write_list(fh, _("%(year)s 年度 ABC 分析", year=year), abc_columns(by_type),
-                             rows)
-        audit.record(session, "export", "customer", detail=export_detail(written))
-        session.commit()
-        fh.seek(0)
-        return send_file(fh, mimetype=XLSX_MIMETYPE, as_attachment=True,
-                         download_name=export_filename(_("ABC 分析"), today_cn()))
+        """Every row of the ranking: streamed, or a job on the task queue when large."""
+        return abc_export(self, self.appbuilder.session, api=False)
 
 
 def abc_columns(by_type: bool) -> list[XlsxColumn]:
