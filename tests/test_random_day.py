@@ -295,3 +295,26 @@ def test_codes_are_unique(session, day):
         twice = session.execute(select(model.code).group_by(model.code)
                                 .having(func.count(model.id) > 1)).scalars().all()
         assert not twice, (model.__tablename__, twice)
+
+
+@pytest.mark.parametrize("username", ["admin", "supervisor1", "clerk1"])
+def test_the_abc_chart_covers_the_sales_of_the_customers_in_scope(session, day, username):
+    """The ABC Pareto (a `query` chart, window functions): its bars add up to the year's
+    sales of the customers in scope, and its class counts to those customers."""
+    from app.models.customers import Customer, Transaction
+    got = day["clients"](username).get("/api/v1/chart/customer/abc")
+    assert got.status_code == 200, got.json
+    year = got.json["year"]
+    in_scope = visible_ids(session, Customer, username)
+    per_customer = {}
+    for customer_id, amount in session.execute(select(
+            Transaction.customer_id, Transaction.amount).where(
+            Transaction.date >= date(year, 1, 1), Transaction.date < date(year + 1, 1, 1))):
+        if customer_id in in_scope:
+            per_customer[customer_id] = per_customer.get(customer_id, 0) + (amount or 0)
+    selling = {pk: total for pk, total in per_customer.items() if total > 0}
+    assert selling or username != "admin", year  # the day sold something
+    bars = next(s for s in got.json["series"] if s["key"] == "amount")["data"]
+    assert round(sum(bars), 2) == round(float(sum(selling.values(), Decimal(0))), 2), \
+        (username, year, bars)
+    assert sum(got.json["abc_counts"].values()) == len(selling), (username, year)
