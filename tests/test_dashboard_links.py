@@ -14,13 +14,6 @@ from tests.conftest import unique
 HEADS = ["admin", "executive", "supervisor1"]
 
 
-def department_id(session, name) -> int:
-    return session.scalar(select(Department.id).where(Department.name == name))
-
-
-@pytest.mark.parametrize("user", HEADS)
-
-
 def overdue_ids(client, url) -> set[int]:
     """The ids on every page of an overdue list (other tests' rows may fill more than one)."""
     ids, page = set(), 0
@@ -32,6 +25,15 @@ def overdue_ids(client, url) -> set[int]:
             return ids
         ids |= found
         page += 1
+
+
+
+def department_id(session, name) -> int:
+    return session.scalar(select(Department.id).where(Department.name == name))
+
+
+@pytest.mark.parametrize("user", HEADS)
+
 
 
 def test_heads_see_their_worklist_above_the_charts(browser, user):
