@@ -190,7 +190,8 @@ def test_every_step_with_a_guard_declares_its_ready_rows(app):
 
 def test_a_worklist_link_for_a_step_not_mine_lists_nothing(api, browser):
     record = reviewed_record(api, unsolved="不是业务员的步骤")
-    assert f"/visitrecordview/show/{record}" in browser("clerk1").text("/visitrecordview/list/")
+    newest_first = "/visitrecordview/list/?_oc_VisitRecordView=id&_od_VisitRecordView=desc"
+    assert f"/visitrecordview/show/{record}" in browser("clerk1").text(newest_first)
     html = browser("clerk1").text("/visitrecordview/list/?work=approve_solution")
     assert "/visitrecordview/show/" not in html
     assert browser("clerk1").get("/visitrecordview/list/?work=no_such_step").status_code == 200
