@@ -1,55 +1,22 @@
 """In Chromium (issue 22): a head clicks a 待办 row and the 超期投诉 tile and lands on the
 filtered lists; the navbar badge opens the 待办; a clerk adds a record, lands on it and
 walks back through the breadcrumbs."""
-import os
-import shutil
-import threading
 from urllib.parse import unquote, urlencode
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
-from werkzeug.serving import make_server
 
 from tests.conftest import unique
-
-CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-
-
-@pytest.fixture(scope="module")
-def live_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+from tests.test_browser import chrome, live_url, sign_in  # noqa: F401, F811
 
 
-@pytest.fixture(scope="module")
-def chrome():
-    if not (shutil.which(CHROMIUM) and shutil.which(DRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("CI must install chromium and chromium-driver")
-        pytest.skip("Debian chromium/chromium-driver not installed")
-    from tools.screenshot import driver  # noqa: PLC0415
-    browser = driver()
-    yield browser
-    browser.quit()
-
-
-def sign_in(chrome, live_url, user):
-    from tools.screenshot import login
-    chrome.delete_all_cookies()
-    login(chrome, live_url, user)
-
-
-def click_and_wait(chrome, element):
+def click_and_wait(chrome, element):  # noqa: F811
     element.click()
     WebDriverWait(chrome, 10).until(expected_conditions.staleness_of(element))
 
 
-def test_head_clicks_a_worklist_row_and_the_overdue_tile(chrome, live_url, api):
+def test_head_clicks_a_worklist_row_and_the_overdue_tile(chrome, live_url, api):  # noqa: F811
     clerk = api("clerk1")
     customer_name = unique("浏览器待办")
     customer = clerk.post("/api/v1/customer/", json={"name": customer_name,
@@ -85,7 +52,7 @@ def test_head_clicks_a_worklist_row_and_the_overdue_tile(chrome, live_url, api):
     assert chrome.find_elements(By.CSS_SELECTOR, f"a[href='/overduecomplaintview/show/{late}']")
 
 
-def test_clerk_adds_lands_on_the_record_and_walks_the_breadcrumbs(chrome, live_url):
+def test_clerk_adds_lands_on_the_record_and_walks_the_breadcrumbs(chrome, live_url):  # noqa: F811
     sign_in(chrome, live_url, "clerk1")
     name = unique("浏览器客户")
     chrome.get(live_url + "/customerview/add")
