@@ -137,6 +137,18 @@ class Api:
         return lambda url, **kw: call(url, headers=self.headers, **kw)
 
 
+@pytest.fixture(scope="module")
+def clients(app):
+    """One signed-in Api per user for a whole test module (each login costs a hash)."""
+    cache = {}
+
+    def client(username):
+        if username not in cache:
+            cache[username] = Api(app, username)
+        return cache[username]
+    return client
+
+
 @pytest.fixture
 def dedicated_clerk(app):
     """A Clerk of their own (no department), so their scope holds only this test's rows."""

@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 from sqlalchemy import Date, DateTime, Integer, Numeric, String, func, select
 from sqlalchemy import inspect as sa_inspect
 
-from tests.conftest import Api
 from tests.registers import Maker, registers
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
@@ -45,17 +44,6 @@ dates = st.sampled_from(["0000-01-01", "1899-12-31", "2101-01-01", "2026-02-30",
 shapes = st.one_of(st.none(), st.booleans(), st.lists(st.integers(), max_size=3),
                    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 values = st.one_of(texts, numbers, dates, shapes)
-
-
-@pytest.fixture(scope="module")
-def clients(app):
-    cache = {}
-
-    def client(username):
-        if username not in cache:
-            cache[username] = Api(app, username)
-        return cache[username]
-    return client
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from app.demo import DEMO_PASSWORD
 from app.roles import may_run
 from app.views.base import RegisterView
 from app.views.fields import SearchSelectField
-from tests.conftest import ROLE_USERS, Api
+from tests.conftest import ROLE_USERS
 from tests.registers import SAMPLES, Maker, registers, value_for, visible_ids
 
 USERS = [*ROLE_USERS.values(), "clerk3", "norights"]
@@ -23,17 +23,6 @@ OWNERS = ("clerk1", "clerk2", "clerk3")
 # DESIGN.md §1 "may do", as the registers' declarations must say it.
 FINANCE_WRITES = {"transaction", "reception_expense", "customer"}  # customer: credit only
 WRITES = ("can_post", "can_put", "can_delete")
-
-
-@pytest.fixture(scope="module")
-def clients(app):
-    cache = {}
-
-    def client(username):
-        if username not in cache:
-            cache[username] = Api(app, username)
-        return cache[username]
-    return client
 
 
 @pytest.fixture(scope="module")
