@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.audit import AuditLog
 from app.jobs import ExportJob
 from tests.conftest import unique
-from tests.test_queue import background, job_row  # noqa: F401 — fixture
+from tests.test_queue import background, job_row, real_store  # noqa: F401 — fixture
 
 YEAR = 2019
 ROLES = ["admin", "executive", "finance", "supervisor1", "clerk1", "clerk3"]
@@ -127,13 +127,7 @@ def test_below_the_threshold_it_streams_as_before(api, browser, session, prefix)
 
 def test_the_request_only_enqueues_and_a_worker_writes_the_file(
         app, api, browser, background, session, prefix, monkeypatch, tmp_path):  # noqa: F811
-    from app.queue import init_queue
-    monkeypatch.setitem(app.config, "HUEY_IMMEDIATE", False)
-    monkeypatch.setitem(app.config, "HUEY_SQLITE_PATH", str(tmp_path / "huey.db"))
-    monkeypatch.setitem(app.extensions, "huey", app.extensions["huey"])
-    monkeypatch.setitem(app.extensions, "huey_tasks", app.extensions["huey_tasks"])
-    init_queue(app)
-    huey = app.extensions["huey"]
+    huey = real_store(app, monkeypatch, tmp_path)
     b = browser("supervisor1")
     r = b.client.get(f"/grading/abc/export.xlsx?year={YEAR}&by_type=1")
     assert r.status_code == 302 and "/exports/" in r.location

@@ -29,6 +29,18 @@ def background(app, monkeypatch):
     monkeypatch.setitem(app.config, "IMPORT_BACKGROUND_ROWS", 2)
 
 
+def real_store(app, monkeypatch, tmp_path):
+    """A SQLite Huey store of the test's own instead of immediate mode: a request only
+    enqueues, and the test plays the consumer (restored after the test)."""
+    from app.queue import init_queue
+    monkeypatch.setitem(app.config, "HUEY_IMMEDIATE", False)
+    monkeypatch.setitem(app.config, "HUEY_SQLITE_PATH", str(tmp_path / "huey.db"))
+    monkeypatch.setitem(app.extensions, "huey", app.extensions["huey"])
+    monkeypatch.setitem(app.extensions, "huey_tasks", app.extensions["huey_tasks"])
+    init_queue(app)
+    return app.extensions["huey"]
+
+
 def add_customers(api, user, prefix, n):
     a = api(user)
     for i in range(n):
@@ -88,13 +100,7 @@ def test_the_request_only_enqueues_and_a_worker_writes_the_file(
         app, api, browser, background, session, monkeypatch, tmp_path):
     """With a real store nothing runs in the request: the job waits, queued, until a
     consumer's worker takes it (here the worker's own two calls, dequeue and execute)."""
-    from app.queue import init_queue
-    monkeypatch.setitem(app.config, "HUEY_IMMEDIATE", False)
-    monkeypatch.setitem(app.config, "HUEY_SQLITE_PATH", str(tmp_path / "huey.db"))
-    monkeypatch.setitem(app.extensions, "huey", app.extensions["huey"])
-    monkeypatch.setitem(app.extensions, "huey_tasks", app.extensions["huey_tasks"])
-    init_queue(app)
-    huey = app.extensions["huey"]
+    huey = real_store(app, monkeypatch, tmp_path)
     prefix = unique("排队")
     add_customers(api, "clerk1", prefix, 2)
     b = browser("clerk1")
